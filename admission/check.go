@@ -1,0 +1,143 @@
+package admission
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/paulmach/orb"
+
+	"github.com/sanxian/sanxian/geo"
+)
+
+// CheckRequest is a siting check: the site and what to look for.
+type CheckRequest struct {
+	// Geometry in CGCS2000 lon/lat; it must have passed geo.ValidateSite.
+	Geometry orb.Geometry
+	// BufferM ≥ 0 also reports features within that distance.
+	BufferM float64
+	// Layers restricts the check to these layer ids (all when empty);
+	// unknown ids give an *UnknownLayerError.
+	Layers []string
+}
+
+// DatasetRef identifies the dataset an answer came from.
+type DatasetRef struct {
+	Name     string `json:"name"`
+	Version  string `json:"version"`
+	Checksum string `json:"checksum"`
+}
+
+// Hit is a geo.Hit with the feature's descriptive attributes.
+type Hit struct {
+	geo.Hit
+	LayerTitle string         `json:"layer_title"`
+	Name       string         `json:"name"`
+	Category   string         `json:"category"`
+	Properties map[string]any `json:"properties,omitempty"`
+}
+
+// CheckResult is the answer to a CheckRequest. An empty Hits list means
+// that nothing was found; a failed check returns an error instead.
+type CheckResult struct {
+	Dataset   DatasetRef    `json:"dataset"`
+	Query     geo.SiteInfo  `json:"query"`
+	BufferM   float64       `json:"buffer_m"`
+	Hits      []Hit         `json:"hits"`
+	Tolerance geo.Tolerance `json:"tolerance"`
+	// Notes explain edge cases in Chinese, e.g. a point on a shared
+	// boundary belonging to two units.
+	Notes []string `json:"notes"`
+}
+
+// UnknownLayerError reports layer ids that the dataset does not have.
+type UnknownLayerError struct {
+	Layers []string
+	Known  []string
+}
+
+func (e *UnknownLayerError) Error() string {
+	return fmt.Sprintf("admission: unknown layers %v (known: %v)", e.Layers, e.Known)
+}
+
+// ErrNoDataset is returned by a Store with nothing loaded.
+var ErrNoDataset = errors.New("admission: no dataset loaded")
+
+// Store holds the dataset in service. Replacing it is atomic: a check that
+// started on the old dataset finishes on it. Safe for concurrent use.
+type Store struct {
+	cur atomic.Pointer[Dataset]
+}
+
+// Current returns the dataset in service, or nil when none is loaded.
+func (s *Store) Current() *Dataset { return s.cur.Load() }
+
+// Replace puts d in service and returns the previous dataset (or nil).
+func (s *Store) Replace(d *Dataset) *Dataset { return s.cur.Swap(d) }
+
+// Check runs req against the dataset.
+func (d *Dataset) Check(ctx context.Context, req CheckRequest) (*CheckResult, error) {
+	if err := d.checkLayers(req.Layers); err != nil {
+		return nil, err
+	}
+	res, err := d.index.Query(ctx, geo.Query{Geometry: req.Geometry, BufferM: req.BufferM, Layers: req.Layers})
+	if err != nil {
+		return nil, fmt.Errorf("check: %w", err)
+	}
+	out := &CheckResult{
+		Dataset:   d.Ref(),
+		Query:     res.Site,
+		BufferM:   req.BufferM,
+		Hits:      make([]Hit, 0, len(res.Hits)),
+		Tolerance: res.Tolerance,
+		Notes:     []string{},
+	}
+	boundary := map[string][]string{}
+	for _, h := range res.Hits {
+		l := d.layers[d.layerPos[h.Layer]]
+		f := &l.Features[h.Feature]
+		out.Hits = append(out.Hits, Hit{Hit: h, LayerTitle: l.Title, Name: f.Name, Category: f.Category, Properties: f.Properties})
+		if h.OnBoundary {
+			boundary[h.Layer] = append(boundary[h.Layer], fmt.Sprintf("%s（%s）", f.Name, f.ID))
+		}
+	}
+	for _, l := range d.layers {
+		names := boundary[l.ID]
+		switch {
+		case len(names) > 1 && l.Role == RolePartition:
+			out.Notes = append(out.Notes, fmt.Sprintf("点位于「%s」图层 %d 个要素的共有边界上，按规则同时归属：%v。", l.Title, len(names), joinCN(names)))
+		case len(names) > 0:
+			out.Notes = append(out.Notes, fmt.Sprintf("点位于「%s」图层要素的边界上：%v。", l.Title, joinCN(names)))
+		}
+	}
+	return out, nil
+}
+
+func joinCN(s []string) string {
+	out := ""
+	for i, x := range s {
+		if i > 0 {
+			out += "、"
+		}
+		out += x
+	}
+	return out
+}
+
+func (d *Dataset) checkLayers(ids []string) error {
+	var unknown []string
+	for _, id := range ids {
+		if _, ok := d.layerPos[id]; !ok {
+			unknown = append(unknown, id)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	known := make([]string, len(d.layers))
+	for i, l := range d.layers {
+		known[i] = l.ID
+	}
+	return &UnknownLayerError{Layers: unknown, Known: known}
+}

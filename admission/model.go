@@ -1,0 +1,113 @@
+package admission
+
+import (
+	"fmt"
+
+	"github.com/paulmach/orb"
+
+	"github.com/sanxian/sanxian/geo"
+)
+
+// Dataset is a loaded, validated and indexed dataset. It is immutable and
+// safe for concurrent use.
+type Dataset struct {
+	info     Info
+	layers   []Layer
+	layerPos map[string]int
+	featPos  []map[string]int // per layer: feature id → index
+	areas    [][]float64      // per layer, per feature: geodesic area (m²) for polygons
+	index    *geo.Index
+}
+
+// Options tune how a dataset is indexed and checked.
+type Options struct {
+	// Tolerance for slivers; zero value means geo.DefaultTolerance.
+	Tolerance geo.Tolerance
+	// MaxPieceVertices bounds the pieces large polygons are split into
+	// when indexed; zero means the geo default.
+	MaxPieceVertices int
+}
+
+// NewDataset validates layers and builds the index. An invalid feature
+// makes it fail with a *ValidationError listing every problem found; no
+// invalid feature is ever indexed.
+func NewDataset(info Info, layers []Layer, opts Options) (*Dataset, error) {
+	if err := Validate(info, layers); err != nil {
+		return nil, err
+	}
+	d := &Dataset{info: info, layers: layers, layerPos: make(map[string]int, len(layers))}
+	specs := make([]geo.LayerSpec, len(layers))
+	for i, l := range layers {
+		d.layerPos[l.ID] = i
+		pos := make(map[string]int, len(l.Features))
+		areas := make([]float64, len(l.Features))
+		geoms := make([]orb.Geometry, len(l.Features))
+		for j, f := range l.Features {
+			pos[f.ID] = j
+			geoms[j] = f.Geometry
+			areas[j] = geo.Area(f.Geometry)
+		}
+		d.featPos = append(d.featPos, pos)
+		d.areas = append(d.areas, areas)
+		specs[i] = geo.LayerSpec{ID: l.ID, Geometries: geoms}
+	}
+	tol := opts.Tolerance
+	if tol == (geo.Tolerance{}) {
+		tol = geo.DefaultTolerance
+	}
+	idx, err := geo.NewIndex(specs, geo.IndexOptions{Tolerance: tol, MaxPieceVertices: opts.MaxPieceVertices})
+	if err != nil {
+		return nil, fmt.Errorf("build index: %w", err)
+	}
+	d.index = idx
+	return d, nil
+}
+
+// Info returns the dataset's identity.
+func (d *Dataset) Info() Info { return d.info }
+
+// Ref returns the short identity carried by every answer.
+func (d *Dataset) Ref() DatasetRef {
+	return DatasetRef{Name: d.info.Name, Version: d.info.Version, Checksum: d.info.Checksum}
+}
+
+// Layers returns the layers in manifest order. Callers must not modify them.
+func (d *Dataset) Layers() []Layer { return d.layers }
+
+// Layer returns the layer with the given id.
+func (d *Dataset) Layer(id string) (*Layer, bool) {
+	i, ok := d.layerPos[id]
+	if !ok {
+		return nil, false
+	}
+	return &d.layers[i], true
+}
+
+// Feature returns a feature by layer and id, and its geodesic area in m²
+// (0 for lines and points).
+func (d *Dataset) Feature(layer, id string) (*Feature, float64, bool) {
+	i, ok := d.layerPos[layer]
+	if !ok {
+		return nil, 0, false
+	}
+	j, ok := d.featPos[i][id]
+	if !ok {
+		return nil, 0, false
+	}
+	return &d.layers[i].Features[j], d.areas[i][j], true
+}
+
+// FeaturesIn returns the indexes (into Layer(layer).Features) of the
+// features whose bounds intersect b, in ascending order. It returns nil for
+// an unknown layer.
+func (d *Dataset) FeaturesIn(layer string, b orb.Bound) []int {
+	if _, ok := d.layerPos[layer]; !ok {
+		return nil
+	}
+	return d.index.FeaturesIn(layer, b)
+}
+
+// FeatureArea returns the geodesic area in m² of feature j of layer.
+func (d *Dataset) FeatureArea(layer string, j int) float64 {
+	return d.areas[d.layerPos[layer]][j]
+}

@@ -1,0 +1,231 @@
+// Package data reads and writes sanxian datasets on disk: a folder with a
+// dataset.json manifest and one GeoJSON FeatureCollection per layer,
+// optionally gzip-compressed. The format is described in docs/dataset.md.
+package data
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/sanxian/sanxian/admission"
+)
+
+// ManifestFile is the name of the manifest inside a dataset folder.
+const ManifestFile = "dataset.json"
+
+// Manifest is the content of dataset.json.
+type Manifest struct {
+	admission.Info
+	Layers []ManifestLayer `json:"layers"`
+}
+
+// ManifestLayer describes one layer file.
+type ManifestLayer struct {
+	ID    string         `json:"id"`
+	Title string         `json:"title"`
+	Role  admission.Role `json:"role"`
+	Kind  admission.Kind `json:"kind"`
+	// File is the layer's file name inside the folder, ending in .geojson
+	// or .geojson.gz.
+	File string `json:"file"`
+}
+
+// maxLayerBytes bounds the decompressed size of one layer file, so that a
+// hostile gzip stream cannot exhaust memory.
+const maxLayerBytes = 2 << 30
+
+// ErrChecksum reports that a dataset's content does not match the checksum
+// its manifest declares.
+var ErrChecksum = errors.New("data: checksum mismatch")
+
+
+// ReadDataset reads a dataset folder from fsys (rooted at the folder). It
+// verifies the checksum when the manifest declares one and returns
+// ErrChecksum (wrapped) when it differs; the returned Info always carries
+// the checksum computed from the files. Geometry validity is not checked
+// here: admission.NewDataset does that.
+func ReadDataset(fsys fs.FS) (admission.Info, []admission.Layer, error) {
+	raw, err := fs.ReadFile(fsys, ManifestFile)
+	if err != nil {
+		return admission.Info{}, nil, fmt.Errorf("read manifest: %w", err)
+	}
+	var m Manifest
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return admission.Info{}, nil, fmt.Errorf("parse %s: %w", ManifestFile, err)
+	}
+	if len(m.Layers) == 0 {
+		return admission.Info{}, nil, fmt.Errorf("%s: no layers", ManifestFile)
+	}
+	h := sha256.New()
+	layers := make([]admission.Layer, 0, len(m.Layers))
+	for _, ml := range m.Layers {
+		if ml.File == "" || strings.Contains(ml.File, "/") || strings.Contains(ml.File, `\`) || ml.File == ".." {
+			return admission.Info{}, nil, fmt.Errorf("layer %q: file name %q must be a plain name inside the dataset folder", ml.ID, ml.File)
+		}
+		content, err := readLayerFile(fsys, ml.File)
+		if err != nil {
+			return admission.Info{}, nil, fmt.Errorf("layer %q: %w", ml.ID, err)
+		}
+		fmt.Fprintf(h, "%s\n", ml.ID)
+		h.Write(content)
+		h.Write([]byte("\n"))
+		fc, err := geojson.UnmarshalFeatureCollection(content)
+		if err != nil {
+			return admission.Info{}, nil, fmt.Errorf("layer %q: parse %s: %w", ml.ID, ml.File, err)
+		}
+		layer := admission.Layer{ID: ml.ID, Title: ml.Title, Role: ml.Role, Kind: ml.Kind}
+		layer.Features = make([]admission.Feature, 0, len(fc.Features))
+		for i, f := range fc.Features {
+			feat, err := featureFromGeoJSON(f)
+			if err != nil {
+				return admission.Info{}, nil, fmt.Errorf("layer %q: feature #%d: %w", ml.ID, i, err)
+			}
+			layer.Features = append(layer.Features, feat)
+		}
+		layers = append(layers, layer)
+	}
+	sum := "sha256:" + hex.EncodeToString(h.Sum(nil))
+	if m.Checksum != "" && m.Checksum != sum {
+		return admission.Info{}, nil, fmt.Errorf("%w: manifest says %s, files give %s", ErrChecksum, m.Checksum, sum)
+	}
+	info := m.Info
+	info.Checksum = sum
+	return info, layers, nil
+}
+
+// LoadDir reads the dataset folder at dir; see ReadDataset.
+func LoadDir(dir string) (admission.Info, []admission.Layer, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return admission.Info{}, nil, fmt.Errorf("dataset folder: %w", err)
+	}
+	if !st.IsDir() {
+		return admission.Info{}, nil, fmt.Errorf("dataset folder: %s is not a directory", dir)
+	}
+	return ReadDataset(os.DirFS(dir))
+}
+
+func readLayerFile(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(name, ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, fmt.Errorf("gunzip %s: %w", name, err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxLayerBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if len(b) > maxLayerBytes {
+		return nil, fmt.Errorf("read %s: larger than %d bytes once decompressed", name, maxLayerBytes)
+	}
+	return b, nil
+}
+
+func featureFromGeoJSON(f *geojson.Feature) (admission.Feature, error) {
+	id, ok := f.ID.(string)
+	if !ok || id == "" {
+		return admission.Feature{}, fmt.Errorf("missing string id (got %v)", f.ID)
+	}
+	props := map[string]any(f.Properties)
+	name, _ := props["name"].(string)
+	category, _ := props["category"].(string)
+	rest := make(map[string]any, len(props))
+	for k, v := range props {
+		if k != "name" && k != "category" {
+			rest[k] = v
+		}
+	}
+	if f.Geometry == nil {
+		return admission.Feature{}, fmt.Errorf("feature %s: no geometry", id)
+	}
+	return admission.Feature{ID: id, Name: name, Category: category, Properties: rest, Geometry: f.Geometry}, nil
+}
+
+// WriteDataset writes info and layers as a dataset folder at dir, creating
+// it if needed. Layer files are gzip-compressed (name <id>.geojson.gz) and
+// written deterministically: the same input gives the same bytes. The
+// manifest gets the computed checksum, which is also returned.
+func WriteDataset(dir string, info admission.Info, layers []admission.Layer) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("create dataset folder: %w", err)
+	}
+	h := sha256.New()
+	m := Manifest{Info: info}
+	for _, l := range layers {
+		fc := geojson.NewFeatureCollection()
+		for _, f := range l.Features {
+			gf := geojson.NewFeature(f.Geometry)
+			gf.ID = f.ID
+			gf.Properties = geojson.Properties{"name": f.Name, "category": f.Category}
+			for k, v := range f.Properties {
+				gf.Properties[k] = v
+			}
+			fc.Append(gf)
+		}
+		content, err := json.Marshal(fc)
+		if err != nil {
+			return "", fmt.Errorf("layer %q: encode: %w", l.ID, err)
+		}
+		fmt.Fprintf(h, "%s\n", l.ID)
+		h.Write(content)
+		h.Write([]byte("\n"))
+		file := l.ID + ".geojson.gz"
+		if err := writeGzip(filepath.Join(dir, file), content); err != nil {
+			return "", fmt.Errorf("layer %q: %w", l.ID, err)
+		}
+		m.Layers = append(m.Layers, ManifestLayer{ID: l.ID, Title: l.Title, Role: l.Role, Kind: l.Kind, File: file})
+	}
+	m.Checksum = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	m.CRS = "EPSG:4490"
+	out, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("encode manifest: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ManifestFile), append(out, '\n'), 0o644); err != nil {
+		return "", fmt.Errorf("write manifest: %w", err)
+	}
+	return m.Checksum, nil
+}
+
+func writeGzip(name string, content []byte) error {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return err
+	}
+	zw.Name = path.Base(strings.TrimSuffix(name, ".gz"))
+	if _, err := zw.Write(content); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	if err := os.WriteFile(name, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return nil
+}
