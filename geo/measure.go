@@ -1,11 +1,174 @@
 package geo
 
-import "github.com/paulmach/orb"
+import (
+	"math"
 
-// Area returns the geodesic area in m² of a Polygon or MultiPolygon on the
-// CGCS2000 ellipsoid; holes are subtracted. Other geometries have area 0.
-func Area(g orb.Geometry) float64 { return 0 }
+	"github.com/paulmach/orb"
+	"github.com/tidwall/geodesic"
+)
+
+// ellipsoid is CGCS2000's: a = 6378137 m, 1/f = 298.257222101. It differs
+// from WGS84 only in the flattening's ninth digit; the constant is shared
+// and immutable.
+var ellipsoid = geodesic.NewEllipsoid(6378137, 1/298.257222101)
+
+// Area returns the geodesic area in m² of a Polygon, MultiPolygon, Ring or
+// Bound on the CGCS2000 ellipsoid; holes are subtracted, ring orientation
+// does not matter. Other geometries have area 0.
+func Area(g orb.Geometry) float64 {
+	switch g := g.(type) {
+	case orb.Ring:
+		return ringArea(g)
+	case orb.Polygon:
+		return polygonArea(g)
+	case orb.MultiPolygon:
+		a := 0.0
+		for _, p := range g {
+			a += polygonArea(p)
+		}
+		return a
+	case orb.Bound:
+		return polygonArea(g.ToPolygon())
+	case orb.Collection:
+		a := 0.0
+		for _, x := range g {
+			a += Area(x)
+		}
+		return a
+	}
+	return 0
+}
+
+func polygonArea(p orb.Polygon) float64 {
+	if len(p) == 0 {
+		return 0
+	}
+	a := ringArea(p[0])
+	for _, h := range p[1:] {
+		a -= ringArea(h)
+	}
+	return math.Max(a, 0)
+}
+
+// ringArea is the unsigned geodesic area enclosed by r; the closing
+// position may be present or not.
+func ringArea(r orb.Ring) float64 {
+	n := len(r)
+	if n > 1 && r[0] == r[n-1] {
+		n--
+	}
+	if n < 3 {
+		return 0
+	}
+	poly := ellipsoid.PolygonInit(false)
+	for _, pt := range r[:n] {
+		poly.AddPoint(pt[1], pt[0])
+	}
+	var area float64
+	poly.Compute(false, true, &area, nil)
+	return math.Abs(area)
+}
 
 // Length returns the geodesic length in m of a LineString or
-// MultiLineString; other geometries have length 0.
-func Length(g orb.Geometry) float64 { return 0 }
+// MultiLineString, or the perimeter of a Ring, Polygon or MultiPolygon
+// (holes included). Points have length 0.
+func Length(g orb.Geometry) float64 {
+	switch g := g.(type) {
+	case orb.LineString:
+		return lineLength(g)
+	case orb.Ring:
+		return lineLength(orb.LineString(g))
+	case orb.MultiLineString:
+		s := 0.0
+		for _, l := range g {
+			s += lineLength(l)
+		}
+		return s
+	case orb.Polygon:
+		s := 0.0
+		for _, r := range g {
+			s += lineLength(orb.LineString(r))
+		}
+		return s
+	case orb.MultiPolygon:
+		s := 0.0
+		for _, p := range g {
+			s += Length(p)
+		}
+		return s
+	}
+	return 0
+}
+
+func lineLength(l orb.LineString) float64 {
+	s := 0.0
+	for i := 1; i < len(l); i++ {
+		s += Distance(l[i-1], l[i])
+	}
+	return s
+}
+
+// Distance returns the geodesic distance in m between two lon/lat points.
+func Distance(a, b orb.Point) float64 {
+	if a == b {
+		return 0
+	}
+	var s float64
+	ellipsoid.Inverse(a[1], a[0], b[1], b[0], &s, nil, nil)
+	return s
+}
+
+// cutStep is the longest stretch (in degrees, about 200 m) left between
+// positions along a clip-box side before measuring a piece. A long edge
+// between two positions is a geodesic, which bows away from the straight
+// box side; pieces on either side of a cut would then not add up to the
+// whole. Densified, both follow the straight side to well under 1 mm.
+const cutStep = 0.002
+
+// cutArea is the geodesic area of mp, a part of the piece (the piece
+// itself, or its overlay with a site), with edges along the piece's cut
+// sides densified (see cutStep). Other edges stay geodesics, as in PostGIS
+// geography.
+func (p *piece) cutArea(mp orb.MultiPolygon) float64 {
+	total := 0.0
+	for _, poly := range mp {
+		for i, r := range poly {
+			if p.cuts.any() {
+				r = densifyCuts(r, p.box, p.cuts)
+			}
+			a := ringArea(r)
+			if i == 0 {
+				total += a
+			} else {
+				total -= a
+			}
+		}
+	}
+	return math.Max(total, 0)
+}
+
+func densifyCuts(r orb.Ring, box orb.Bound, cuts cutSides) orb.Ring {
+	var out orb.Ring
+	for i := 1; i < len(r); i++ {
+		a, b := r[i-1], r[i]
+		d := math.Max(math.Abs(b[0]-a[0]), math.Abs(b[1]-a[1]))
+		if d <= cutStep || !cuts.onCut(a, b, box) {
+			if out != nil {
+				out = append(out, b)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make(orb.Ring, 0, len(r)+16), r[:i]...)
+		}
+		n := int(math.Ceil(d / cutStep))
+		for k := 1; k < n; k++ {
+			out = append(out, lerp(a, b, float64(k)/float64(n)))
+		}
+		out = append(out, b)
+	}
+	if out == nil {
+		return r
+	}
+	return out
+}
