@@ -51,7 +51,6 @@ const maxLayerBytes = 2 << 30
 // its manifest declares.
 var ErrChecksum = errors.New("data: checksum mismatch")
 
-
 // ReadDataset reads a dataset folder from fsys (rooted at the folder). It
 // verifies the checksum when the manifest declares one and returns
 // ErrChecksum (wrapped) when it differs; the returned Info always carries

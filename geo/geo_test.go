@@ -89,11 +89,11 @@ func TestAreaKnownAnswers(t *testing.T) {
 
 // Two units sharing the edge x = 1, and a unit with a hole:
 //
-//	 y=1 +-----+-----+   +-----------+ y=1
-//	     |  A  |  B  |   |  C  +--+  |
-//	     |     |     |   |     |H |  |
-//	 y=0 +-----+-----+   |     +--+  |
-//	     0     1     2   3           5
+//	y=1 +-----+-----+   +-----------+ y=1
+//	    |  A  |  B  |   |  C  +--+  |
+//	    |     |     |   |     |H |  |
+//	y=0 +-----+-----+   |     +--+  |
+//	    0     1     2   3           5
 func partitionFixture(t testing.TB, maxV int) *Index {
 	c := square(3, 0, 5, 1)
 	c = append(c, square(4, 0.25, 4.5, 0.75)[0])
