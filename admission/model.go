@@ -45,7 +45,6 @@ func NewDataset(info Info, layers []Layer, opts Options) (*Dataset, error) {
 		for j, f := range l.Features {
 			pos[f.ID] = j
 			geoms[j] = f.Geometry
-			areas[j] = geo.Area(f.Geometry)
 		}
 		d.featPos = append(d.featPos, pos)
 		d.areas = append(d.areas, areas)
@@ -60,6 +59,11 @@ func NewDataset(info Info, layers []Layer, opts Options) (*Dataset, error) {
 		return nil, fmt.Errorf("build index: %w", err)
 	}
 	d.index = idx
+	for i, l := range layers {
+		for j := range l.Features {
+			d.areas[i][j] = idx.FeatureArea(l.ID, j)
+		}
+	}
 	return d, nil
 }
 
