@@ -46,6 +46,7 @@ func TestCheckPointOnSharedEdgeBelongsToBoth(t *testing.T) {
 		assert.Equal(t, geo.Touches, h.Relation)
 		assert.True(t, h.OnBoundary)
 		assert.Equal(t, "环境管控单元", h.LayerTitle)
+		assert.Contains(t, []string{"ZH50010310001", "ZH50010320001"}, h.ID)
 	}
 	require.Len(t, res.Notes, 1)
 	assert.Contains(t, res.Notes[0], "共有边界")

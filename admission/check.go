@@ -27,6 +27,8 @@ type DatasetRef struct {
 	Name     string `json:"name"`
 	Version  string `json:"version"`
 	Checksum string `json:"checksum"`
+	// Synthetic is true for generated sample data: not for real decisions.
+	Synthetic bool `json:"synthetic"`
 }
 
 // Hit is a geo.Hit with the feature's descriptive attributes.
@@ -97,6 +99,7 @@ func (d *Dataset) Check(ctx context.Context, req CheckRequest) (*CheckResult, er
 	for _, h := range res.Hits {
 		l := d.layers[d.layerPos[h.Layer]]
 		f := &l.Features[h.Feature]
+		h.ID = f.ID
 		out.Hits = append(out.Hits, Hit{Hit: h, LayerTitle: l.Title, Name: f.Name, Category: f.Category, Properties: f.Properties})
 		if h.OnBoundary {
 			boundary[h.Layer] = append(boundary[h.Layer], fmt.Sprintf("%s（%s）", f.Name, f.ID))

@@ -24,7 +24,7 @@ type Options struct {
 	// Tolerance for slivers; zero value means geo.DefaultTolerance.
 	Tolerance geo.Tolerance
 	// MaxPieceVertices bounds the pieces large polygons are split into
-	// when indexed; zero means the geo default.
+	// when indexed; zero means the geo default (64).
 	MaxPieceVertices int
 }
 
@@ -72,7 +72,7 @@ func (d *Dataset) Info() Info { return d.info }
 
 // Ref returns the short identity carried by every answer.
 func (d *Dataset) Ref() DatasetRef {
-	return DatasetRef{Name: d.info.Name, Version: d.info.Version, Checksum: d.info.Checksum}
+	return DatasetRef{Name: d.info.Name, Version: d.info.Version, Checksum: d.info.Checksum, Synthetic: d.info.Synthetic}
 }
 
 // Layers returns the layers in manifest order. Callers must not modify them.

@@ -28,7 +28,7 @@ type IndexOptions struct {
 	// Tolerance for slivers; the zero value means DefaultTolerance.
 	Tolerance Tolerance
 	// MaxPieceVertices bounds the pieces large polygons and lines are split
-	// into; zero means 128.
+	// into; zero means 64 (measured best on the sample: see docs/architecture.md).
 	MaxPieceVertices int
 }
 
@@ -128,10 +128,10 @@ type Index struct {
 func NewIndex(layers []LayerSpec, opts IndexOptions) (*Index, error) {
 	maxV := opts.MaxPieceVertices
 	if maxV <= 0 {
-		maxV = 128
+		maxV = 64
 	}
 	if maxV < 8 {
-		maxV = 8
+		maxV = 64
 	}
 	tol := opts.Tolerance
 	if tol == (Tolerance{}) {

@@ -53,20 +53,54 @@ func polygonArea(p orb.Polygon) float64 {
 // ringArea is the unsigned geodesic area enclosed by r; the closing
 // position may be present or not.
 func ringArea(r orb.Ring) float64 {
+	a, _ := ringAreaPerimeter(r)
+	return a
+}
+
+// ringAreaPerimeter returns the unsigned geodesic area and the perimeter
+// of r, computed in one pass.
+func ringAreaPerimeter(r orb.Ring) (area, perimeter float64) {
 	n := len(r)
 	if n > 1 && r[0] == r[n-1] {
 		n--
 	}
-	if n < 3 {
-		return 0
+	if n < 2 {
+		return 0, 0
 	}
 	poly := ellipsoid.PolygonInit(false)
 	for _, pt := range r[:n] {
 		poly.AddPoint(pt[1], pt[0])
 	}
-	var area float64
-	poly.Compute(false, true, &area, nil)
-	return math.Abs(area)
+	poly.Compute(false, true, &area, &perimeter)
+	return math.Abs(area), perimeter
+}
+
+// AreaPerimeter returns Area(g) and Length(g) of a Polygon or
+// MultiPolygon in one pass (half the work of calling both).
+func AreaPerimeter(g orb.Geometry) (area, perimeter float64) {
+	var polys orb.MultiPolygon
+	switch g := g.(type) {
+	case orb.Polygon:
+		polys = orb.MultiPolygon{g}
+	case orb.MultiPolygon:
+		polys = g
+	default:
+		return Area(g), Length(g)
+	}
+	for _, p := range polys {
+		pa := 0.0
+		for i, r := range p {
+			a, l := ringAreaPerimeter(r)
+			perimeter += l
+			if i == 0 {
+				pa += a
+			} else {
+				pa -= a
+			}
+		}
+		area += math.Max(pa, 0)
+	}
+	return area, perimeter
 }
 
 // Length returns the geodesic length in m of a LineString or

@@ -82,9 +82,8 @@ func newSite(g orb.Geometry) (*site, error) {
 		return nil, fmt.Errorf("%w: empty", ErrUnsupportedSite)
 	}
 	s.bound = g.Bound()
-	s.area = Area(g)
 	if s.dim == dimArea {
-		s.length = Length(g)
+		s.area, s.length = AreaPerimeter(g)
 	}
 	for i, sg := range s.segs {
 		b := segBound(sg.a, sg.b)

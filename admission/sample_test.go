@@ -1,0 +1,184 @@
+package admission_test
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sanxian/sanxian/admission"
+	"github.com/sanxian/sanxian/data"
+	"github.com/sanxian/sanxian/geo"
+)
+
+var (
+	sampleOnce sync.Once
+	sampleDS   *admission.Dataset
+	sampleErr  error
+)
+
+func loadSample(tb testing.TB) *admission.Dataset {
+	tb.Helper()
+	sampleOnce.Do(func() {
+		info, layers, err := data.ReadDataset(data.Sample())
+		if err != nil {
+			sampleErr = err
+			return
+		}
+		sampleDS, sampleErr = admission.NewDataset(info, layers, admission.Options{})
+	})
+	require.NoError(tb, sampleErr)
+	return sampleDS
+}
+
+// wavyParcel is a star-shaped polygon of n vertices around c.
+func wavyParcel(n int, c orb.Point, r float64) orb.Polygon {
+	ring := make(orb.Ring, 0, n+1)
+	for i := 0; i < n; i++ {
+		t := 2 * math.Pi * float64(i) / float64(n)
+		rr := r * (1 + 0.25*math.Sin(5*t) + 0.05*math.Sin(23*t))
+		ring = append(ring, orb.Point{c[0] + rr*math.Cos(t), c[1] + rr*math.Sin(t)})
+	}
+	return orb.Polygon{append(ring, ring[0])}
+}
+
+// A random point of the territory lies in exactly one control unit and
+// one district, and the unit belongs to that district, unless it lies on
+// an edge, where it belongs to every unit sharing it.
+func TestSamplePointInExactlyOneUnit(t *testing.T) {
+	d := loadSample(t)
+	rng := rand.New(rand.NewPCG(20, 26))
+	checked := 0
+	for i := 0; i < 3000; i++ {
+		p := orb.Point{105.3 + rng.Float64()*4.9, 28.2 + rng.Float64()*4}
+		res, err := d.Check(context.Background(), admission.CheckRequest{Geometry: p, Layers: []string{admission.LayerControlUnits, admission.LayerDistricts}})
+		require.NoError(t, err)
+		var units, districts []admission.Hit
+		for _, h := range res.Hits {
+			if h.OnBoundary {
+				continue
+			}
+			if h.Layer == admission.LayerControlUnits {
+				units = append(units, h)
+			} else {
+				districts = append(districts, h)
+			}
+		}
+		if len(units) == 0 && len(districts) == 0 {
+			continue // outside Chongqing
+		}
+		checked++
+		require.Len(t, units, 1, "point %v", p)
+		require.Len(t, districts, 1, "point %v", p)
+		assert.Equal(t, districts[0].ID, units[0].Properties["county_code"], "point %v", p)
+		assert.Equal(t, geo.Within, units[0].Relation)
+	}
+	assert.Greater(t, checked, 1000)
+}
+
+// The overlaps of any site with a partition add up to the site's area.
+func TestSampleOverlapsWithPartitionSumToSiteArea(t *testing.T) {
+	d := loadSample(t)
+	dist, ok := d.Layer(admission.LayerDistricts)
+	require.True(t, ok)
+	rng := rand.New(rand.NewPCG(7, 30))
+	for i := 0; i < 40; i++ {
+		// Centre on a district seat so that the site lies inside Chongqing.
+		seat := dist.Features[rng.IntN(len(dist.Features))].Properties["seat"].([]any)
+		c := orb.Point{seat[0].(float64) + (rng.Float64()-0.5)*0.02, seat[1].(float64) + (rng.Float64()-0.5)*0.02}
+		site := wavyParcel(400, c, 0.005+rng.Float64()*0.03)
+		require.NoError(t, geo.ValidateSite(site, geo.Limits{}))
+		for _, layer := range []string{admission.LayerControlUnits, admission.LayerDistricts} {
+			res, err := d.Check(context.Background(), admission.CheckRequest{Geometry: site, Layers: []string{layer}})
+			require.NoError(t, err)
+			sum := 0.0
+			for _, h := range res.Hits {
+				if h.OverlapAreaM2 != nil {
+					sum += *h.OverlapAreaM2
+				}
+			}
+			assert.InDelta(t, res.Query.AreaM2, sum, res.Query.AreaM2*1e-4, "site %d layer %s", i, layer)
+		}
+	}
+}
+
+func BenchmarkSampleLoad(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		info, layers, err := data.ReadDataset(data.Sample())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := admission.NewDataset(info, layers, admission.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchPoints() []orb.Point {
+	rng := rand.New(rand.NewPCG(1, 1))
+	pts := make([]orb.Point, 4096)
+	for i := range pts {
+		pts[i] = orb.Point{105.8 + rng.Float64()*3.5, 28.6 + rng.Float64()*3}
+	}
+	return pts
+}
+
+func BenchmarkSamplePointCheck(b *testing.B) {
+	d := loadSample(b)
+	pts := benchPoints()
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := d.Check(ctx, admission.CheckRequest{Geometry: pts[i%len(pts)]}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSamplePolygon1000Check(b *testing.B) {
+	d := loadSample(b)
+	pts := benchPoints()
+	sites := make([]orb.Polygon, 64)
+	for i := range sites {
+		sites[i] = wavyParcel(999, pts[i], 0.012) // ≈ 2.5 km across
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := d.Check(ctx, admission.CheckRequest{Geometry: sites[i%len(sites)]}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSampleLine50kmCheck(b *testing.B) {
+	d := loadSample(b)
+	pts := benchPoints()
+	lines := make([]orb.LineString, 64)
+	for i := range lines {
+		l := make(orb.LineString, 200)
+		p := pts[i]
+		for j := range l {
+			l[j] = p
+			a := 0.4 + 0.3*math.Sin(float64(j)/15)
+			p = orb.Point{p[0] + 0.0026*math.Cos(a), p[1] + 0.0022*math.Sin(a)}
+		}
+		lines[i] = l
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := d.Check(ctx, admission.CheckRequest{Geometry: lines[i%len(lines)], BufferM: 1000}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/sanxian/sanxian/admission"
+	"github.com/sanxian/sanxian/data"
+	"github.com/sanxian/sanxian/web"
+)
+
+// serveConfig is everything serve needs, from flags and environment.
+type serveConfig struct {
+	Addr      string
+	DataDir   string
+	LogFormat string
+	Web       web.Config
+}
+
+const serveUsage = `用法：sanxian serve [参数]
+
+启动 HTTP 服务。参数（括号内为环境变量，参数优先）：
+  --addr 地址          监听地址，默认 :8080；用 127.0.0.1:0 取随机端口（SANXIAN_ADDR）
+  --data 目录          数据集目录（含 dataset.json；SANXIAN_DATA；默认为内置样例）
+  --max-body 大小      请求体上限，默认 10MB（SANXIAN_MAX_BODY）
+  --max-vertices 数    场址几何顶点上限，默认 100000（SANXIAN_MAX_VERTICES）
+  --max-buffer 米      缓冲距离上限，默认 50000（SANXIAN_MAX_BUFFER）
+  --timeout 时长       单次请求时限，默认 10s（SANXIAN_TIMEOUT）
+  --log-format 格式    日志格式 text 或 json，默认 text（SANXIAN_LOG_FORMAT）
+`
+
+// parseServe reads flags with environment fallbacks.
+func parseServe(args []string) (serveConfig, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var c serveConfig
+	var maxBody, maxVertices, maxBuffer, timeout string
+	fs.StringVar(&c.Addr, "addr", envOr("SANXIAN_ADDR", ":8080"), "")
+	fs.StringVar(&c.DataDir, "data", envOr("SANXIAN_DATA", ""), "")
+	fs.StringVar(&maxBody, "max-body", envOr("SANXIAN_MAX_BODY", "10MB"), "")
+	fs.StringVar(&maxVertices, "max-vertices", envOr("SANXIAN_MAX_VERTICES", strconv.Itoa(web.DefaultMaxVertices)), "")
+	fs.StringVar(&maxBuffer, "max-buffer", envOr("SANXIAN_MAX_BUFFER", strconv.Itoa(web.DefaultMaxBufferM)), "")
+	fs.StringVar(&timeout, "timeout", envOr("SANXIAN_TIMEOUT", web.DefaultRequestTimeout.String()), "")
+	fs.StringVar(&c.LogFormat, "log-format", envOr("SANXIAN_LOG_FORMAT", "text"), "")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("多余的参数 %q", fs.Args())
+	}
+	var err error
+	if c.Web.MaxBodyBytes, err = parseSize(maxBody); err != nil {
+		return c, fmt.Errorf("--max-body：%w", err)
+	}
+	if n, err := strconv.Atoi(maxVertices); err != nil || n <= 0 {
+		return c, fmt.Errorf("--max-vertices：%q 不是正整数", maxVertices)
+	} else {
+		c.Web.MaxVertices = n
+	}
+	if f, err := strconv.ParseFloat(maxBuffer, 64); err != nil || !(f > 0) {
+		return c, fmt.Errorf("--max-buffer：%q 不是正数（米）", maxBuffer)
+	} else {
+		c.Web.MaxBufferM = f
+	}
+	if d, err := time.ParseDuration(timeout); err != nil || d <= 0 {
+		return c, fmt.Errorf("--timeout：%q 不是正的时长（如 10s、500ms）", timeout)
+	} else {
+		c.Web.RequestTimeout = d
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return c, fmt.Errorf("--log-format：应为 text 或 json，收到 %q", c.LogFormat)
+	}
+	return c, nil
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// usageError prints a Chinese usage message for err and returns the exit
+// code: 0 for --help, 2 otherwise.
+func usageError(err error, text string, stdout, stderr io.Writer) int {
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, text)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "参数错误：%v\n\n%s", err, text)
+	return exitUsage
+}
+
+// loadDataset reads, validates and indexes the dataset folder dir, or the
+// embedded sample when dir is empty.
+func loadDataset(dir string) (*admission.Dataset, error) {
+	var (
+		info   admission.Info
+		layers []admission.Layer
+		err    error
+	)
+	name := dir
+	if dir == "" {
+		name = "内置样例"
+		info, layers, err = data.ReadDataset(data.Sample())
+	} else {
+		info, layers, err = data.LoadDir(dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read dataset %s: %w", name, err)
+	}
+	d, err := admission.NewDataset(info, layers, admission.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("load dataset %s: %w", name, err)
+	}
+	return d, nil
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseServe(args)
+	if err != nil {
+		return usageError(err, serveUsage, stdout, stderr)
+	}
+	log := newLogger(cfg.LogFormat, stderr)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	start := time.Now()
+	d, err := loadDataset(cfg.DataDir)
+	if err != nil {
+		log.Error("数据集加载失败", "error", err)
+		fmt.Fprintf(stderr, "数据集加载失败：%v\n", err)
+		return exitFail
+	}
+	var store admission.Store
+	store.Replace(d)
+	info := d.Info()
+	counts := make([]any, 0, 2*len(d.Layers()))
+	for _, l := range d.Layers() {
+		counts = append(counts, slog.Int(l.ID, len(l.Features)))
+	}
+	log.Info("数据集已加载", "name", info.Name, "version", info.Version, "checksum", info.Checksum,
+		"duration", time.Since(start).Round(time.Millisecond), slog.Group("features", counts...))
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		log.Error("无法监听", "addr", cfg.Addr, "error", err)
+		fmt.Fprintf(stderr, "无法监听 %s：%v\n", cfg.Addr, err)
+		return exitFail
+	}
+	srv := &http.Server{
+		Handler:           web.New(&store, cfg.Web, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cfg.Web.RequestTimeout + 10*time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "sanxian 正在监听 http://%s\n", ln.Addr())
+	log.Info("开始服务", "addr", ln.Addr().String())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		log.Error("服务异常退出", "error", err)
+		return exitFail
+	case <-ctx.Done():
+	}
+	log.Info("正在关闭：等待进行中的请求完成")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Error("关闭超时", "error", err)
+		return exitFail
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("服务异常退出", "error", err)
+		return exitFail
+	}
+	log.Info("已关闭")
+	return exitOK
+}

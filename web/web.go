@@ -1,0 +1,164 @@
+// Package web is sanxian's HTTP transport: a Gin service that answers
+// siting checks, lists layers and serves their features as GeoJSON, with
+// health and readiness probes, Prometheus metrics and an embedded OpenAPI
+// document. It talks to the domain through DatasetSource and never reads
+// files itself.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sanxian/sanxian/admission"
+)
+
+// DatasetSource gives the dataset in service; admission.Store is one.
+// Current returns nil while nothing is loaded: the service then answers
+// 503 dataset_unavailable on data routes and /readyz.
+type DatasetSource interface {
+	Current() *admission.Dataset
+}
+
+// Config tunes the service. Zero fields take the defaults below.
+type Config struct {
+	// MaxBodyBytes bounds request bodies; larger ones get 413
+	// body_too_large. Default 10 MiB.
+	MaxBodyBytes int64
+	// MaxVertices bounds the positions of a site geometry; more gives 422
+	// too_many_vertices. Default 100,000.
+	MaxVertices int
+	// RequestTimeout bounds the work on one request; a check that runs
+	// longer gets 504 timeout. Default 10 s.
+	RequestTimeout time.Duration
+	// MaxBufferM is the largest buffer_m a check may ask for; larger gives
+	// 400 invalid_parameter. Default 50,000 m.
+	MaxBufferM float64
+}
+
+// Defaults.
+const (
+	DefaultMaxBodyBytes   = 10 << 20
+	DefaultMaxVertices    = 100_000
+	DefaultRequestTimeout = 10 * time.Second
+	DefaultMaxBufferM     = 50_000
+)
+
+func (c Config) withDefaults() Config {
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MaxVertices <= 0 {
+		c.MaxVertices = DefaultMaxVertices
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.MaxBufferM <= 0 {
+		c.MaxBufferM = DefaultMaxBufferM
+	}
+	return c
+}
+
+// checkFunc runs one check; a seam for tests.
+type checkFunc func(ctx context.Context, d *admission.Dataset, req admission.CheckRequest) (*admission.CheckResult, error)
+
+// Server is the HTTP service. It is an http.Handler, safe for concurrent
+// use, and holds no global state: each Server has its own Gin engine and
+// Prometheus registry.
+type Server struct {
+	src     DatasetSource
+	cfg     Config
+	log     *slog.Logger
+	engine  *gin.Engine
+	metrics *metrics
+	check   checkFunc
+
+	summaryMu sync.Mutex
+	summaryOf *admission.Dataset // dataset the cached summary belongs to
+	summary   []LayerSummary
+}
+
+// New builds the service over src. A nil logger discards logs. New puts
+// Gin in release mode (a process-wide Gin setting).
+func New(src DatasetSource, cfg Config, logger *slog.Logger) *Server {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{
+		src: src,
+		cfg: cfg.withDefaults(),
+		log: logger,
+		check: func(ctx context.Context, d *admission.Dataset, req admission.CheckRequest) (*admission.CheckResult, error) {
+			return d.Check(ctx, req)
+		},
+	}
+	s.metrics = newMetrics(src)
+	s.engine = s.routes()
+	return s
+}
+
+// ServeHTTP serves one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Registry returns the server's Prometheus registry (what /metrics shows),
+// for adding process-specific collectors.
+func (s *Server) Registry() *prometheus.Registry { return s.metrics.reg }
+
+func (s *Server) routes() *gin.Engine {
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	e.ContextWithFallback = true
+	e.Use(s.requestID, s.observe, s.recoverPanic, s.limitBody, s.timeout)
+	e.NoRoute(s.noRoute)
+	e.NoMethod(s.noMethod)
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", gin.WrapH(s.metrics.handler()))
+	e.GET("/api/openapi.json", s.openapi)
+
+	v1 := e.Group("/api/v1")
+	v1.POST("/check", s.postCheck)
+	v1.GET("/check", s.getCheck)
+	v1.GET("/layers", s.layers)
+	v1.GET("/dataset", s.dataset)
+	v1.GET("/features/:layer", s.features)
+	v1.GET("/features/:layer/:id", s.feature)
+	return e
+}
+
+// fail answers err as the one JSON error body. An *Error or a
+// *geo.GeometryError is answered as is; anything else is logged and
+// answered 500 internal_error with a plain message.
+func (s *Server) fail(c *gin.Context, err error) {
+	e, ok := asAPIError(err)
+	if !ok {
+		s.log.LogAttrs(c.Request.Context(), slog.LevelError, "internal error",
+			slog.String("request_id", requestIDOf(c)), slog.String("error", err.Error()))
+		e = newError(CodeInternal, "服务内部错误，请稍后重试；如持续出现请提供请求编号（X-Request-ID）联系维护人员。", nil)
+	}
+	c.AbortWithStatusJSON(e.Status(), errorBody{Error: e})
+}
+
+// current returns the dataset in service or answers 503.
+func (s *Server) current(c *gin.Context) (*admission.Dataset, bool) {
+	d := s.src.Current()
+	if d == nil {
+		s.fail(c, errNoDataset())
+		return nil, false
+	}
+	return d, true
+}
+
+func errNoDataset() *Error {
+	return newError(CodeDatasetUnavailable, "数据集尚未加载，服务暂不可用，请稍后重试。", nil)
+}
