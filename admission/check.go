@@ -2,6 +2,7 @@ package admission
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -32,12 +33,15 @@ type DatasetRef struct {
 }
 
 // Hit is a geo.Hit with the feature's descriptive attributes.
+// Properties is the feature's other attributes as JSON, encoded once when
+// the dataset is built (answers are encoded many times; the clause texts
+// dominate them).
 type Hit struct {
 	geo.Hit
-	LayerTitle string         `json:"layer_title"`
-	Name       string         `json:"name"`
-	Category   string         `json:"category"`
-	Properties map[string]any `json:"properties,omitempty"`
+	LayerTitle string          `json:"layer_title"`
+	Name       string          `json:"name"`
+	Category   string          `json:"category"`
+	Properties json.RawMessage `json:"properties,omitempty"`
 }
 
 // CheckResult is the answer to a CheckRequest. An empty Hits list means
@@ -100,7 +104,7 @@ func (d *Dataset) Check(ctx context.Context, req CheckRequest) (*CheckResult, er
 		l := d.layers[d.layerPos[h.Layer]]
 		f := &l.Features[h.Feature]
 		h.ID = f.ID
-		out.Hits = append(out.Hits, Hit{Hit: h, LayerTitle: l.Title, Name: f.Name, Category: f.Category, Properties: f.Properties})
+		out.Hits = append(out.Hits, Hit{Hit: h, LayerTitle: l.Title, Name: f.Name, Category: f.Category, Properties: d.props[d.layerPos[h.Layer]][h.Feature]})
 		if h.OnBoundary {
 			boundary[h.Layer] = append(boundary[h.Layer], fmt.Sprintf("%s（%s）", f.Name, f.ID))
 		}

@@ -1,6 +1,7 @@
 package admission
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/paulmach/orb"
@@ -16,6 +17,7 @@ type Dataset struct {
 	layerPos map[string]int
 	featPos  []map[string]int // per layer: feature id → index
 	areas    [][]float64      // per layer, per feature: geodesic area (m²) for polygons
+	props    [][]json.RawMessage
 	index    *geo.Index
 }
 
@@ -46,6 +48,18 @@ func NewDataset(info Info, layers []Layer, opts Options) (*Dataset, error) {
 			pos[f.ID] = j
 			geoms[j] = f.Geometry
 		}
+		props := make([]json.RawMessage, len(l.Features))
+		for j, f := range l.Features {
+			if len(f.Properties) == 0 {
+				continue
+			}
+			b, err := json.Marshal(f.Properties)
+			if err != nil {
+				return nil, fmt.Errorf("layer %s feature %s: encode properties: %w", l.ID, f.ID, err)
+			}
+			props[j] = b
+		}
+		d.props = append(d.props, props)
 		d.featPos = append(d.featPos, pos)
 		d.areas = append(d.areas, areas)
 		specs[i] = geo.LayerSpec{ID: l.ID, Geometries: geoms}

@@ -2,6 +2,7 @@ package admission_test
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -75,7 +76,11 @@ func TestSamplePointInExactlyOneUnit(t *testing.T) {
 		checked++
 		require.Len(t, units, 1, "point %v", p)
 		require.Len(t, districts, 1, "point %v", p)
-		assert.Equal(t, districts[0].ID, units[0].Properties["county_code"], "point %v", p)
+		var props struct {
+			County string `json:"county_code"`
+		}
+		require.NoError(t, json.Unmarshal(units[0].Properties, &props))
+		assert.Equal(t, districts[0].ID, props.County, "point %v", p)
 		assert.Equal(t, geo.Within, units[0].Relation)
 	}
 	assert.Greater(t, checked, 1000)

@@ -241,3 +241,11 @@ func (m metric) nearestSegments(p, q, a, b orb.Point) (orb.Point, orb.Point, flo
 	}
 	return bestS, bestF, best
 }
+
+// boundDist2 is the squared local distance between two bounds (0 when
+// they meet).
+func (m metric) boundDist2(a, b orb.Bound) float64 {
+	dx := math.Max(0, math.Max(a.Min[0]-b.Max[0], b.Min[0]-a.Max[0])) * m.kx
+	dy := math.Max(0, math.Max(a.Min[1]-b.Max[1], b.Min[1]-a.Max[1])) * m.ky
+	return dx*dx + dy*dy
+}

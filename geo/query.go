@@ -380,31 +380,39 @@ func (li *layerIndex) featureInsideSite(s *site, pcs []int32) bool {
 
 // distance returns the geodesic distance in m from the site to the nearest
 // real edge (or vertex, for point features) among pcs, looking no further
-// than limit metres; ok is false when nothing is that near.
+// than limit metres; ok is false when nothing is that near. Pieces are
+// visited nearest bound first and the search stops once a piece's bound
+// is farther than the best edge found.
 func (li *layerIndex) distance(s *site, pcs []int32, limit float64) (float64, bool) {
 	dLon, dLat := s.degreesFor(limit)
+	type cand struct {
+		pi int32
+		lb float64 // squared local distance between the bounds
+	}
+	order := make([]cand, 0, len(pcs))
+	for _, pi := range pcs {
+		order = append(order, cand{pi, s.m.boundDist2(s.bound, li.pieces[pi].bound)})
+	}
+	sort.Slice(order, func(i, j int) bool { return order[i].lb < order[j].lb })
 	best := math.Inf(1)
 	var bs, bf orb.Point
-	consider := func(a, b orb.Point, real bool) {
-		if !real {
+	consider := func(a, b orb.Point) {
+		if s.dim == dimPoint {
+			for _, pt := range s.points {
+				if onSegment(a, b, pt) {
+					best, bs, bf = 0, pt, pt
+					return
+				}
+				if n, d := s.m.nearestOnSegment(a, b, pt); d < best {
+					best, bs, bf = d, pt, n
+				}
+			}
 			return
 		}
 		eb := segBound(a, b)
 		eb = orb.Bound{Min: orb.Point{eb.Min[0] - dLon, eb.Min[1] - dLat}, Max: orb.Point{eb.Max[0] + dLon, eb.Max[1] + dLat}}
 		if !eb.Intersects(s.bound) {
 			return
-		}
-		for _, pt := range s.points {
-			if !eb.Contains(pt) {
-				continue
-			}
-			if onSegment(a, b, pt) {
-				best, bs, bf = 0, pt, pt
-				continue
-			}
-			if n, d := s.m.nearestOnSegment(a, b, pt); d < best {
-				best, bs, bf = d, pt, n
-			}
 		}
 		s.segmentsNear(eb, func(k int) bool {
 			sp, fp, d := s.m.nearestSegments(s.segs[k].a, s.segs[k].b, a, b)
@@ -414,19 +422,26 @@ func (li *layerIndex) distance(s *site, pcs []int32, limit float64) (float64, bo
 			return best > 0
 		})
 	}
-	for _, pi := range pcs {
-		p := &li.pieces[pi]
+	for _, c := range order {
+		// The local metric is only a guide: keep a 1 % margin before
+		// trusting a bound to be farther than the best edge.
+		if c.lb > best*1.02+1e-6 {
+			break
+		}
+		p := &li.pieces[c.pi]
 		switch {
 		case li.dim == dimPoint:
-			consider(p.point, p.point, true)
+			consider(p.point, p.point)
 		case len(p.line) > 0:
 			for i := 1; i < len(p.line); i++ {
-				consider(p.line[i-1], p.line[i], true)
+				consider(p.line[i-1], p.line[i])
 			}
 		default:
 			for _, r := range p.poly {
 				for i := 1; i < len(r); i++ {
-					consider(r[i-1], r[i], p.real(r[i-1], r[i]))
+					if p.real(r[i-1], r[i]) {
+						consider(r[i-1], r[i])
+					}
 				}
 			}
 		}
@@ -438,5 +453,5 @@ func (li *layerIndex) distance(s *site, pcs []int32, limit float64) (float64, bo
 		return 0, false
 	}
 	d := Distance(bs, bf)
-	return d, d <= limit || best == 0
+	return d, d <= limit
 }

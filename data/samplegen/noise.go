@@ -51,3 +51,9 @@ func fbm(seed uint64, x, y, wavelength float64, octaves int) float64 {
 	}
 	return sum / norm
 }
+
+// warp displaces a point by smooth noise of amplitude amp (km) and
+// wavelength wl (km), for irregular versions of simple shapes.
+func warp(seed uint64, x, y, amp, wl float64) (float64, float64) {
+	return x + amp*fbm(seed^0x77, x, y, wl, 3), y + amp*fbm(seed^0x99, x, y, wl, 3)
+}
