@@ -121,6 +121,8 @@ func (s *Server) routes() *gin.Engine {
 	e.NoRoute(s.noRoute)
 	e.NoMethod(s.noMethod)
 
+	e.GET("/", s.index)
+	e.GET("/app.js", s.appJS)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", gin.WrapH(s.metrics.handler()))
