@@ -78,3 +78,13 @@ function render(out, res) {
 
 document.getElementById("form").addEventListener("submit", check);
 showDataset();
+
+// A link such as /?lon=106.55&lat=29.56&buffer_m=1000 fills the form and
+// runs the check, so that a result can be shared.
+const params = new URLSearchParams(location.search);
+if (params.has("lon") && params.has("lat")) {
+  document.getElementById("lon").value = params.get("lon");
+  document.getElementById("lat").value = params.get("lat");
+  if (params.has("buffer_m")) document.getElementById("buffer").value = params.get("buffer_m");
+  document.getElementById("form").requestSubmit();
+}
