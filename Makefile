@@ -34,7 +34,7 @@ test: deps fmt-check vet
 # Benchmarks: engine (synthetic partition of the sample's size) and the
 # sample itself, each beside a naive baseline.
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./geo ./admission ./data
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./geo ./admission ./web
 
 # Load test against a real server on loopback.
 loadtest: build

@@ -134,56 +134,56 @@ func benchPoints() []orb.Point {
 	return pts
 }
 
-func BenchmarkSamplePointCheck(b *testing.B) {
-	d := loadSample(b)
-	pts := benchPoints()
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := d.Check(ctx, admission.CheckRequest{Geometry: pts[i%len(pts)]}); err != nil {
-			b.Fatal(err)
-		}
+// benchChecks runs the requests round-robin on the sample indexed as
+// usual ("pieces") and on the sample indexed without cutting polygons
+// into pieces ("unsplit", the baseline).
+func benchChecks(b *testing.B, reqs []admission.CheckRequest) {
+	info, layers, err := data.ReadDataset(data.Sample())
+	require.NoError(b, err)
+	for _, v := range []struct {
+		name string
+		maxV int
+	}{{"pieces", 0}, {"unsplit", 1 << 30}} {
+		d, err := admission.NewDataset(info, layers, admission.Options{MaxPieceVertices: v.maxV})
+		require.NoError(b, err)
+		b.Run(v.name, func(b *testing.B) {
+			ctx := context.Background()
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := d.Check(ctx, reqs[i%len(reqs)]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
+}
+
+func BenchmarkSamplePointCheck(b *testing.B) {
+	var reqs []admission.CheckRequest
+	for _, p := range benchPoints() {
+		reqs = append(reqs, admission.CheckRequest{Geometry: p})
+	}
+	benchChecks(b, reqs)
 }
 
 func BenchmarkSamplePolygon1000Check(b *testing.B) {
-	d := loadSample(b)
-	pts := benchPoints()
-	sites := make([]orb.Polygon, 64)
-	for i := range sites {
-		sites[i] = wavyParcel(999, pts[i], 0.012) // ≈ 2.5 km across
+	var reqs []admission.CheckRequest
+	for _, p := range benchPoints()[:64] {
+		reqs = append(reqs, admission.CheckRequest{Geometry: wavyParcel(999, p, 0.012)}) // ≈ 2.5 km across
 	}
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := d.Check(ctx, admission.CheckRequest{Geometry: sites[i%len(sites)]}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchChecks(b, reqs)
 }
 
 func BenchmarkSampleLine50kmCheck(b *testing.B) {
-	d := loadSample(b)
-	pts := benchPoints()
-	lines := make([]orb.LineString, 64)
-	for i := range lines {
+	var reqs []admission.CheckRequest
+	for _, p := range benchPoints()[:64] {
 		l := make(orb.LineString, 200)
-		p := pts[i]
 		for j := range l {
 			l[j] = p
 			a := 0.4 + 0.3*math.Sin(float64(j)/15)
 			p = orb.Point{p[0] + 0.0026*math.Cos(a), p[1] + 0.0022*math.Sin(a)}
 		}
-		lines[i] = l
+		reqs = append(reqs, admission.CheckRequest{Geometry: l, BufferM: 1000})
 	}
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := d.Check(ctx, admission.CheckRequest{Geometry: lines[i%len(lines)], BufferM: 1000}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchChecks(b, reqs)
 }

@@ -52,6 +52,20 @@ func benchCells(n, k int) []orb.Geometry {
 
 var benchSink int
 
+// runQueries runs the sites round-robin against x, b.N times.
+func runQueries[G orb.Geometry](b *testing.B, x *Index, sites []G) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r, err := x.Query(ctx, Query{Geometry: sites[i%len(sites)]})
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchSink += len(r.Hits)
+	}
+}
+
 func benchIndex(b *testing.B, maxV int) (*Index, []orb.Geometry) {
 	cells := benchCells(28, 100)
 	x, err := NewIndex([]LayerSpec{{ID: "cells", Geometries: cells}}, IndexOptions{MaxPieceVertices: maxV})
@@ -84,16 +98,7 @@ func BenchmarkIndexBuild(b *testing.B) {
 func BenchmarkPointCheck(b *testing.B) {
 	x, _ := benchIndex(b, 0)
 	pts := randomPoints(1024)
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		r, err := x.Query(ctx, Query{Geometry: pts[i%len(pts)]})
-		if err != nil {
-			b.Fatal(err)
-		}
-		benchSink += len(r.Hits)
-	}
+	runQueries(b, x, pts)
 }
 
 // BenchmarkPointCheckNaive scans every feature: bound test, then the exact
@@ -130,16 +135,7 @@ func benchSites(n int) []orb.Polygon {
 func BenchmarkPolygon1000Check(b *testing.B) {
 	x, _ := benchIndex(b, 0)
 	sites := benchSites(64)
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		r, err := x.Query(ctx, Query{Geometry: sites[i%len(sites)]})
-		if err != nil {
-			b.Fatal(err)
-		}
-		benchSink += len(r.Hits)
-	}
+	runQueries(b, x, sites)
 }
 
 // BenchmarkPolygon1000CheckNaive overlays the site with every feature
@@ -185,16 +181,7 @@ func benchLines(n int) []orb.LineString {
 func BenchmarkLine50kmCheck(b *testing.B) {
 	x, _ := benchIndex(b, 0)
 	lines := benchLines(64)
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		r, err := x.Query(ctx, Query{Geometry: lines[i%len(lines)]})
-		if err != nil {
-			b.Fatal(err)
-		}
-		benchSink += len(r.Hits)
-	}
+	runQueries(b, x, lines)
 }
 
 // BenchmarkLine50kmCheckUnsplit is the same query on an index whose
@@ -202,14 +189,5 @@ func BenchmarkLine50kmCheck(b *testing.B) {
 func BenchmarkLine50kmCheckUnsplit(b *testing.B) {
 	x, _ := benchIndex(b, 1<<30)
 	lines := benchLines(64)
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		r, err := x.Query(ctx, Query{Geometry: lines[i%len(lines)]})
-		if err != nil {
-			b.Fatal(err)
-		}
-		benchSink += len(r.Hits)
-	}
+	runQueries(b, x, lines)
 }
