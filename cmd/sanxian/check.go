@@ -26,6 +26,8 @@ const checkUsage = `用法：sanxian check (--wkt 'WKT' | --geojson 文件) [参
   --format 格式       table（中文表格，默认）或 json（与接口相同的 JSON）
   --data 目录         数据集目录（SANXIAN_DATA；默认为内置样例）
   --max-vertices 数   场址几何顶点上限，默认 100000（SANXIAN_MAX_VERTICES）
+  --sliver-m2 面积    碎片容差（平方米），默认 1（SANXIAN_SLIVER_M2）
+  --sliver-ratio 比例 碎片容差占场址面积的比例，默认 0.0001（SANXIAN_SLIVER_RATIO）
 
 退出码：0 成功；1 数据集无法加载或核查失败；2 参数或场址无效。
 `
@@ -37,13 +39,15 @@ type checkConfig struct {
 	Format           string
 	DataDir          string
 	MaxVertices      int
+	Tolerance        geo.Tolerance
 }
 
 func parseCheck(args []string) (checkConfig, error) {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var c checkConfig
-	var layers, maxVertices string
+	var layers, maxVertices, sliverM2, sliverRatio string
+	toleranceFlags(fs, &sliverM2, &sliverRatio)
 	fs.StringVar(&c.WKT, "wkt", "", "")
 	fs.StringVar(&c.GeoJSONFile, "geojson", "", "")
 	fs.Float64Var(&c.BufferM, "buffer", 0, "")
@@ -67,6 +71,9 @@ func parseCheck(args []string) (checkConfig, error) {
 		return c, fmt.Errorf("--max-vertices：%q 不是正整数", maxVertices)
 	}
 	c.MaxVertices = n
+	if c.Tolerance, err = parseTolerance(sliverM2, sliverRatio); err != nil {
+		return c, err
+	}
 	if layers != "" {
 		for _, l := range strings.Split(layers, ",") {
 			c.Layers = append(c.Layers, strings.TrimSpace(l))
@@ -139,7 +146,7 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "场址无效：%s\n", inputMessage(err))
 		return exitUsage
 	}
-	d, err := loadDataset(cfg.DataDir)
+	d, err := loadDataset(cfg.DataDir, cfg.Tolerance)
 	if err != nil {
 		fmt.Fprintf(stderr, "数据集加载失败：%v\n", err)
 		return exitFail

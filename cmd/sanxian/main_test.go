@@ -320,3 +320,16 @@ func TestCheckDefaultsToEmbeddedSample(t *testing.T) {
 	assert.Equal(t, "500103", ids["districts"], "渝中区's seat lies in 渝中区")
 	assert.Contains(t, ids["control_units"], "ZH500103")
 }
+
+// The sliver tolerance is configurable and reported back.
+func TestSliverToleranceFlags(t *testing.T) {
+	code, out, errOut := runCmd(t, "check", "--wkt", "POINT(106.569 29.553)", "--format", "json", "--sliver-m2", "5", "--sliver-ratio", "0.001")
+	require.Equal(t, 0, code, errOut)
+	var res admission.CheckResult
+	require.NoError(t, json.Unmarshal([]byte(out), &res))
+	assert.Equal(t, 5.0, res.Tolerance.MinAreaM2)
+	assert.Equal(t, 0.001, res.Tolerance.SiteRatio)
+	code, _, errOut = runCmd(t, "check", "--wkt", "POINT(106.569 29.553)", "--sliver-ratio", "2")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "--sliver-ratio")
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os/signal"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/sanxian/sanxian/admission"
 	"github.com/sanxian/sanxian/data"
+	"github.com/sanxian/sanxian/geo"
 	"github.com/sanxian/sanxian/web"
 )
 
@@ -25,6 +27,7 @@ type serveConfig struct {
 	DataDir   string
 	LogFormat string
 	Web       web.Config
+	Tolerance geo.Tolerance
 }
 
 const serveUsage = `用法：sanxian serve [参数]
@@ -37,6 +40,9 @@ const serveUsage = `用法：sanxian serve [参数]
   --max-buffer 米      缓冲距离上限，默认 50000（SANXIAN_MAX_BUFFER）
   --timeout 时长       单次请求时限，默认 10s（SANXIAN_TIMEOUT）
   --log-format 格式    日志格式 text 或 json，默认 text（SANXIAN_LOG_FORMAT）
+  --sliver-m2 面积     碎片容差（平方米），默认 1（SANXIAN_SLIVER_M2）
+  --sliver-ratio 比例  碎片容差占场址面积的比例，默认 0.0001（SANXIAN_SLIVER_RATIO）；
+                       重叠面积小于两者中较大者时按"边界接触"报告
 `
 
 // parseServe reads flags with environment fallbacks.
@@ -44,7 +50,8 @@ func parseServe(args []string) (serveConfig, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var c serveConfig
-	var maxBody, maxVertices, maxBuffer, timeout string
+	var maxBody, maxVertices, maxBuffer, timeout, sliverM2, sliverRatio string
+	toleranceFlags(fs, &sliverM2, &sliverRatio)
 	fs.StringVar(&c.Addr, "addr", envOr("SANXIAN_ADDR", ":8080"), "")
 	fs.StringVar(&c.DataDir, "data", envOr("SANXIAN_DATA", ""), "")
 	fs.StringVar(&maxBody, "max-body", envOr("SANXIAN_MAX_BODY", "10MB"), "")
@@ -77,6 +84,9 @@ func parseServe(args []string) (serveConfig, error) {
 	} else {
 		c.Web.RequestTimeout = d
 	}
+	if c.Tolerance, err = parseTolerance(sliverM2, sliverRatio); err != nil {
+		return c, err
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("--log-format：应为 text 或 json，收到 %q", c.LogFormat)
 	}
@@ -101,9 +111,32 @@ func usageError(err error, text string, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
+// toleranceFlags declares the sliver tolerance flags shared by serve and
+// check.
+func toleranceFlags(fs *flag.FlagSet, m2, ratio *string) {
+	fs.StringVar(m2, "sliver-m2", envOr("SANXIAN_SLIVER_M2", strconv.FormatFloat(geo.DefaultTolerance.MinAreaM2, 'g', -1, 64)), "")
+	fs.StringVar(ratio, "sliver-ratio", envOr("SANXIAN_SLIVER_RATIO", strconv.FormatFloat(geo.DefaultTolerance.SiteRatio, 'g', -1, 64)), "")
+}
+
+// parseTolerance turns the sliver flags into a tolerance; both must be
+// finite and ≥ 0, the ratio below 1.
+func parseTolerance(m2, ratio string) (geo.Tolerance, error) {
+	tol := geo.DefaultTolerance
+	a, err := strconv.ParseFloat(m2, 64)
+	if err != nil || a < 0 || math.IsInf(a, 0) || math.IsNaN(a) {
+		return tol, fmt.Errorf("--sliver-m2：%q 不是非负数（平方米）", m2)
+	}
+	r, err := strconv.ParseFloat(ratio, 64)
+	if err != nil || r < 0 || r >= 1 || math.IsNaN(r) {
+		return tol, fmt.Errorf("--sliver-ratio：%q 应为 0 到 1 之间的比例，如 0.0001", ratio)
+	}
+	tol.MinAreaM2, tol.SiteRatio = a, r
+	return tol, nil
+}
+
 // loadDataset reads, validates and indexes the dataset folder dir, or the
-// embedded sample when dir is empty.
-func loadDataset(dir string) (*admission.Dataset, error) {
+// embedded sample when dir is empty, with the given sliver tolerance.
+func loadDataset(dir string, tol geo.Tolerance) (*admission.Dataset, error) {
 	var (
 		info   admission.Info
 		layers []admission.Layer
@@ -119,7 +152,7 @@ func loadDataset(dir string) (*admission.Dataset, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read dataset %s: %w", name, err)
 	}
-	d, err := admission.NewDataset(info, layers, admission.Options{})
+	d, err := admission.NewDataset(info, layers, admission.Options{Tolerance: tol})
 	if err != nil {
 		return nil, fmt.Errorf("load dataset %s: %w", name, err)
 	}
@@ -136,7 +169,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer stop()
 
 	start := time.Now()
-	d, err := loadDataset(cfg.DataDir)
+	d, err := loadDataset(cfg.DataDir, cfg.Tolerance)
 	if err != nil {
 		log.Error("数据集加载失败", "error", err)
 		fmt.Fprintf(stderr, "数据集加载失败：%v\n", err)
