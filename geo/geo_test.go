@@ -445,6 +445,15 @@ func TestValidateSite(t *testing.T) {
 			assert.NotEmpty(t, ge.Message)
 		})
 	}
+	// The bow tie's message names the crossing, not just a vertex.
+	var bt *GeometryError
+	require.ErrorAs(t, ValidateSite(orb.Polygon{{{0, 0}, {1, 1}, {1, 0}, {0, 1}, {0, 0}}}, Limits{}), &bt)
+	require.NotNil(t, bt.Point)
+	assert.InDelta(t, 0.5, bt.Point[0], 1e-12)
+	assert.InDelta(t, 0.5, bt.Point[1], 1e-12)
+	assert.Contains(t, bt.Message, "第 1 条边")
+	assert.Contains(t, bt.Message, "第 3 条边")
+
 	big := wavy(500, 0, 0, 1)
 	var ge *GeometryError
 	require.ErrorAs(t, ValidateSite(big, Limits{MaxVertices: 100}), &ge)

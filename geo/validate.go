@@ -9,6 +9,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/simplify"
+	"github.com/tidwall/rtree"
 	sf "github.com/peterstace/simplefeatures/geom"
 )
 
@@ -220,7 +221,71 @@ func checkValidity(g orb.Geometry) error {
 	if err == nil {
 		return nil
 	}
-	return describeValidity(err.Error())
+	e := describeValidity(err.Error())
+	if e.Code == CodeSelfIntersect {
+		locateSelfIntersection(g, e)
+	}
+	return e
+}
+
+// locateSelfIntersection refines e with the first crossing of two
+// non-adjacent edges of one ring: the library only says "at or near" a
+// vertex, while a person needs the crossing and the edges' numbers.
+func locateSelfIntersection(g orb.Geometry, e *GeometryError) {
+	var polys orb.MultiPolygon
+	switch g := g.(type) {
+	case orb.Polygon:
+		polys = orb.MultiPolygon{g}
+	case orb.MultiPolygon:
+		polys = g
+	}
+	for pi, p := range polys {
+		for ri, r := range p {
+			i, j, x, ok := firstCrossing(r)
+			if !ok {
+				continue
+			}
+			e.Path = fmt.Sprintf("polygon[%d].ring[%d]", pi, ri)
+			e.Point = &x
+			e.Message = fmt.Sprintf("多边形第 %d 个环自相交：第 %d 条边（第 %d→%d 个顶点）与第 %d 条边（第 %d→%d 个顶点）相交于 (%.6f, %.6f)；请检查顶点顺序",
+				ri+1, i+1, i+1, i+2, j+1, j+1, j+2, x[0], x[1])
+			return
+		}
+	}
+}
+
+// firstCrossing finds two non-adjacent edges i < j of ring r that meet,
+// and a point they share, using an R-tree of the edges.
+func firstCrossing(r orb.Ring) (int, int, orb.Point, bool) {
+	n := len(r) - 1 // edges
+	var tree rtree.RTreeG[int]
+	for k := 0; k < n; k++ {
+		b := segBound(r[k], r[k+1])
+		tree.Insert(b.Min, b.Max, k)
+	}
+	for i := 0; i < n; i++ {
+		b := segBound(r[i], r[i+1])
+		found, fi, fj := false, 0, 0
+		tree.Search(b.Min, b.Max, func(_, _ [2]float64, j int) bool {
+			if j <= i+1 || (i == 0 && j == n-1) {
+				return true // the edge itself or a neighbour sharing a vertex
+			}
+			if segmentsIntersect(r[i], r[i+1], r[j], r[j+1]) {
+				found, fi, fj = true, i, j
+				return false
+			}
+			return true
+		})
+		if found {
+			ts := segmentParams(r[fi], r[fi+1], r[fj], r[fj+1], nil)
+			t := 0.0
+			if len(ts) > 0 {
+				t = ts[0]
+			}
+			return fi, fj, lerp(r[fi], r[fi+1], t), true
+		}
+	}
+	return 0, 0, orb.Point{}, false
 }
 
 func describeValidity(msg string) *GeometryError {
