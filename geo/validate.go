@@ -9,8 +9,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/simplify"
-	"github.com/tidwall/rtree"
 	sf "github.com/peterstace/simplefeatures/geom"
+	"github.com/tidwall/rtree"
 )
 
 // Limits bound what a site may be.
