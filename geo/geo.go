@@ -6,6 +6,8 @@
 package geo
 
 import (
+	"math"
+
 	"github.com/paulmach/orb"
 )
 
@@ -40,20 +42,29 @@ type Query struct {
 	Layers []string
 }
 
-// Tolerance is the sliver tolerance: an overlap smaller than
-// max(MinAreaM2, SiteRatio × site area) is reported as Touches. Lines use
-// MinLengthM likewise.
+// Tolerance is the sliver tolerance. An overlap smaller than both
+// MinAreaM2 and SiteRatio × the site's area is a sliver, reported as
+// Touches (with its area); so is a line overlap shorter than MinLengthM.
+// Both conditions must hold so that a large site cannot hide a real
+// overlap: on a 200 km² parcel 0.01 % would be 2 ha, and 2 ha of red
+// line is not a sliver. A site counts as Within a feature (or a feature
+// as Contained) when what lies outside is itself a sliver by the same
+// rule, or under the arithmetic's precision (1e-9 of the area).
 type Tolerance struct {
 	MinAreaM2   float64 `json:"min_area_m2"`
 	SiteRatio   float64 `json:"site_ratio"`
 	MinLengthM  float64 `json:"min_length_m"`
-	EffectiveM2 float64 `json:"effective_area_m2,omitempty"` // for the query at hand
-	EffectiveM  float64 `json:"effective_length_m,omitempty"`
+	EffectiveM2 float64 `json:"effective_area_m2"` // for the query at hand
+	EffectiveM  float64 `json:"effective_length_m"`
 }
 
-// DefaultTolerance is 1 m² or 0.01 % of the site, whichever is larger, and
-// 0.1 m for lines.
+// DefaultTolerance: 1 m² and 0.01 % of the site; 0.1 m for lines.
 var DefaultTolerance = Tolerance{MinAreaM2: 1, SiteRatio: 0.0001, MinLengthM: 0.1}
+
+// effectiveArea is the sliver area for a site of the given area.
+func (t Tolerance) effectiveArea(siteArea float64) float64 {
+	return math.Min(t.MinAreaM2, t.SiteRatio*siteArea)
+}
 
 // Hit is one feature the site touches, overlaps or comes near.
 type Hit struct {

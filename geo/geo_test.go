@@ -199,9 +199,10 @@ func TestPolygonSharingAnEdgeTouches(t *testing.T) {
 
 func TestSliverIsTouch(t *testing.T) {
 	x := partitionFixture(t, 0)
-	// Inside B but crossing into A by 1e-7° (about 1 cm) over 0.001°
-	// (about 110 m): an overlap near 1 m²… under 0.01 % of the site.
-	site := square(1-1e-7, 0.2, 1.2, 0.201)
+	// Inside B but crossing into A by 5e-8° (about 5 mm) over 0.001°
+	// (about 110 m): an overlap of about 0.6 m², under 1 m² and under 0.01 %
+	// of the site.
+	site := square(1-5e-8, 0.2, 1.2, 0.201)
 	r := query(t, x, site, 0)
 	h := hitByID(r, "units", 0)
 	require.NotNil(t, h)
@@ -472,4 +473,64 @@ func TestSimplifyForZoomKeepsRings(t *testing.T) {
 	assert.Equal(t, 3001, len(zone[0]), "input untouched")
 	tiny := square(106, 29, 106.00001, 29.00001)
 	assert.Len(t, SimplifyForZoom(tiny, 0).(orb.Polygon)[0], 5)
+}
+
+// A large site does not hide a real overlap: the sliver rule needs both
+// 1 m² and 0.01 % of the site.
+func TestLargeSiteDoesNotHideRealOverlap(t *testing.T) {
+	// A zone 0.001° wide crossed by a 0.5°×0.5° site (≈ 2,600 km²): the
+	// overlap is ≈ 5 km² … reduce it to a strip 2 m wide (≈ 100,000 m²
+	// over 50 km) that 0.01 % of the site (≈ 26 ha) would swallow.
+	strip := square(106.25, 29.0, 106.25002, 30.0)
+	x := mustIndex(t, IndexOptions{}, LayerSpec{ID: "redline", Geometries: []orb.Geometry{strip}})
+	r := query(t, x, square(106.0, 29.2, 106.5, 29.7), 0)
+	require.Len(t, r.Hits, 1)
+	assert.Equal(t, Intersects, r.Hits[0].Relation)
+	assert.Equal(t, 1.0, r.Tolerance.EffectiveM2)
+}
+
+// Long site edges are geodesics: the overlaps of a 15 km square parcel
+// with a partition add up to its geodesic area, and distances from a long
+// edge are measured to the geodesic, not to the straight lon/lat line.
+func TestLongSiteEdgesAreGeodesics(t *testing.T) {
+	x := partitionFixture(t, 16)
+	site := square(0.9, 0.3, 1.035, 0.435) // ≈ 15 km sides across A and B
+	r := query(t, x, site, 0)
+	sum := 0.0
+	for _, h := range r.Hits {
+		sum += *h.OverlapAreaM2
+	}
+	assert.InDelta(t, Area(site), sum, Area(site)*1e-9)
+
+	// A square feature just north of the middle of a 15 km east–west
+	// line at 30° N. The geodesic bows north (towards the pole) by about
+	// 2.3 m there; the distance must follow it.
+	feat := square(106.0675, 30.0063, 106.0685, 30.0073)
+	y := mustIndex(t, IndexOptions{}, LayerSpec{ID: "f", Geometries: []orb.Geometry{feat}})
+	line := orb.LineString{{106.0, 30.0}, {106.156, 30.0}}
+	got := query(t, y, line, 2000)
+	require.Len(t, got.Hits, 1)
+	// Independent answer: sample the geodesic every metre.
+	gl := ellipsoid.InverseLine(30, 106, 30, 106.156, 0x7F80|0x1F)
+	best := math.Inf(1)
+	for s := 0.0; s <= gl.S13(); s++ {
+		var lat, lon float64
+		gl.Position(s, &lat, &lon, nil)
+		for _, c := range []orb.Point{{106.0675, 30.0063}, {106.068, 30.0063}, {106.0685, 30.0063}} {
+			best = math.Min(best, Distance(orb.Point{lon, lat}, c))
+		}
+	}
+	assert.InDelta(t, best, got.Hits[0].DistanceM, 0.3)
+	// The straight lon/lat line would be ≈ 2.3 m farther.
+	assert.Greater(t, Distance(orb.Point{106.068, 30.0}, orb.Point{106.068, 30.0063})-got.Hits[0].DistanceM, 1.5)
+}
+
+// A line inside a feature that runs partly along its boundary is within
+// it, as ST_Within says.
+func TestLinePartlyAlongBoundaryIsWithin(t *testing.T) {
+	x := partitionFixture(t, 0)
+	r := query(t, x, orb.LineString{{0, 0.5}, {0, 0.8}, {0.5, 0.8}}, 0) // starts on A's west edge
+	h := hitByID(r, "units", 0)
+	require.NotNil(t, h)
+	assert.Equal(t, Within, h.Relation)
 }

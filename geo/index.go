@@ -343,7 +343,7 @@ func (x *Index) Query(ctx context.Context, q Query) (*Result, error) {
 		}
 	}
 	tol := x.tolerance
-	tol.EffectiveM2 = math.Max(tol.MinAreaM2, tol.SiteRatio*s.area)
+	tol.EffectiveM2 = tol.effectiveArea(s.area)
 	tol.EffectiveM = tol.MinLengthM
 	res := &Result{Site: s.info(), Tolerance: tol, Hits: []Hit{}}
 	for _, li := range layers {

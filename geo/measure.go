@@ -206,3 +206,69 @@ func densifyCuts(r orb.Ring, box orb.Bound, cuts cutSides) orb.Ring {
 	}
 	return out
 }
+
+// siteStep is the longest site edge (m) left undivided: longer edges get
+// positions inserted along their geodesic. The engine then treats every
+// site edge as a geodesic, as PostGIS geography does for distances and as
+// the geodesic area already does: a 15 km east–west edge otherwise bows
+// 2.3 m away from the straight line between its ends at 30° N. Between
+// positions 500 m apart the difference is under 3 mm.
+const siteStep = 500.0
+
+// maxDensified bounds the positions densification may add to one site.
+const maxDensified = 200_000
+
+// densifier inserts positions along long geodesic edges.
+type densifier struct {
+	step float64
+	m    metric
+}
+
+// newDensifier picks the step for a site whose edges total about
+// approxLen metres: siteStep, or coarser when that would add more than
+// maxDensified positions.
+func newDensifier(approxLen, lat float64) densifier {
+	return densifier{step: math.Max(siteStep, approxLen/maxDensified), m: newMetric(lat)}
+}
+
+func (d densifier) approxLen(a, b orb.Point) float64 {
+	return math.Hypot((b[0]-a[0])*d.m.kx, (b[1]-a[1])*d.m.ky)
+}
+
+// points returns pts with positions inserted on every edge longer than
+// the step; short edges and the given positions stay as they are.
+func (d densifier) points(pts []orb.Point) []orb.Point {
+	var out []orb.Point
+	for i := 1; i < len(pts); i++ {
+		a, b := pts[i-1], pts[i]
+		if d.approxLen(a, b) < d.step*0.9 {
+			if out != nil {
+				out = append(out, b)
+			}
+			continue
+		}
+		var s float64
+		ellipsoid.Inverse(a[1], a[0], b[1], b[0], &s, nil, nil)
+		n := int(math.Ceil(s / d.step))
+		if n <= 1 {
+			if out != nil {
+				out = append(out, b)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]orb.Point, 0, len(pts)+n), pts[:i]...)
+		}
+		line := ellipsoid.InverseLine(a[1], a[0], b[1], b[0], geodesic.Latitude|geodesic.Longitude|geodesic.DistanceIn)
+		for k := 1; k < n; k++ {
+			var lat, lon float64
+			line.Position(s*float64(k)/float64(n), &lat, &lon, nil)
+			out = append(out, orb.Point{lon, lat})
+		}
+		out = append(out, b)
+	}
+	if out == nil {
+		return pts
+	}
+	return out
+}

@@ -85,7 +85,9 @@ func (li *layerIndex) evaluate(s *site, f int32, pcs []int32, buffer float64, to
 				h.ChainageM = append(h.ChainageM, [2]float64{round2(iv[0]), round2(iv[1])})
 			}
 			switch {
-			case inner >= s.length-tol.EffectiveM:
+			// As ST_Within: all of the line in the feature (its boundary
+			// included) and some of it in the interior.
+			case total >= s.length-tol.EffectiveM && inner >= tol.EffectiveM:
 				h.Relation = Within
 			case inner >= tol.EffectiveM:
 				h.Relation = Intersects
@@ -107,9 +109,9 @@ func (li *layerIndex) evaluate(s *site, f int32, pcs []int32, buffer float64, to
 			h.OverlapAreaM2, h.OverlapRatio = &ar, &ratio
 		}
 		switch {
-		case a >= tol.EffectiveM2 && a >= s.area-tol.EffectiveM2:
+		case a >= tol.EffectiveM2 && s.area-a < slack(tol.EffectiveM2, s.area):
 			h.Relation = Within
-		case a >= tol.EffectiveM2 && a >= li.areas[f]-tol.EffectiveM2:
+		case a >= tol.EffectiveM2 && li.areas[f]-a < slack(tol.EffectiveM2, li.areas[f]):
 			h.Relation = Contains
 		case a >= tol.EffectiveM2:
 			h.Relation = Intersects
@@ -152,6 +154,15 @@ func (li *layerIndex) evaluate(s *site, f int32, pcs []int32, buffer float64, to
 	}
 	return h, true, nil
 }
+
+// areaPrecision is the relative precision of overlap areas: pieces and
+// overlays add up to the whole within about 1e-10 (densified cuts, float
+// sums); 1e-8 leaves a margin.
+const areaPrecision = 1e-8
+
+// slack is how much of an area may lie outside and still count as none:
+// a sliver, or less than the arithmetic's precision.
+func slack(sliver, area float64) float64 { return math.Max(sliver, areaPrecision*area) }
 
 // locatePoint finds where pt lies relative to areal feature f.
 func (li *layerIndex) locatePoint(f int32, pcs []int32, pt orb.Point) location {

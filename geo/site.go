@@ -41,7 +41,11 @@ func newSite(g orb.Geometry) (*site, error) {
 	if g == nil {
 		return nil, fmt.Errorf("%w: nil", ErrUnsupportedSite)
 	}
-	s := &site{g: g}
+	s := &site{g: g, bound: g.Bound(), vertices: CountVertices(g)}
+	s.m = newMetric((s.bound.Min[1] + s.bound.Max[1]) / 2)
+	// Long edges are densified along their geodesic (see siteStep); the
+	// site's area, length and vertex count are those of the input.
+	dz := newDensifier(planarLength(g, s.m), (s.bound.Min[1]+s.bound.Max[1])/2)
 	switch g := g.(type) {
 	case orb.Point:
 		s.dim, s.points = dimPoint, []orb.Point{g}
@@ -49,28 +53,32 @@ func newSite(g orb.Geometry) (*site, error) {
 		s.dim, s.points = dimPoint, g
 	case orb.LineString:
 		s.dim = dimLine
-		s.addLine(g, 0)
+		s.addLine(orb.LineString(dz.points(g)), 0)
 	case orb.MultiLineString:
 		s.dim = dimLine
 		for i, l := range g {
-			s.addLine(l, i)
+			s.addLine(orb.LineString(dz.points(l)), i)
 		}
 	case orb.Polygon:
-		s.dim, s.polys = dimArea, orb.MultiPolygon{g}
+		s.dim, s.polys = dimArea, orb.MultiPolygon{densifyPolygon(dz, g)}
 	case orb.MultiPolygon:
-		s.dim, s.polys = dimArea, g
+		s.dim = dimArea
+		for _, p := range g {
+			s.polys = append(s.polys, densifyPolygon(dz, p))
+		}
 	default:
 		return nil, fmt.Errorf("%w: %T", ErrUnsupportedSite, g)
 	}
 	for _, p := range s.polys {
 		for _, r := range p {
-			s.vertices += len(r)
 			for i := 1; i < len(r); i++ {
 				s.segs = append(s.segs, segment{a: r[i-1], b: r[i], part: -1})
 			}
 		}
 	}
-	s.vertices += len(s.points)
+	if len(s.segs) == 0 && len(s.points) == 0 {
+		return nil, fmt.Errorf("%w: empty", ErrUnsupportedSite)
+	}
 	if s.dim == dimLine {
 		s.cum = make([]float64, len(s.segs)+1)
 		for k, sg := range s.segs {
@@ -78,10 +86,6 @@ func newSite(g orb.Geometry) (*site, error) {
 		}
 		s.length = s.cum[len(s.segs)]
 	}
-	if len(s.segs) == 0 && len(s.points) == 0 {
-		return nil, fmt.Errorf("%w: empty", ErrUnsupportedSite)
-	}
-	s.bound = g.Bound()
 	if s.dim == dimArea {
 		s.area, s.length = AreaPerimeter(g)
 	}
@@ -89,12 +93,49 @@ func newSite(g orb.Geometry) (*site, error) {
 		b := segBound(sg.a, sg.b)
 		s.segIdx.Insert(b.Min, b.Max, int32(i))
 	}
-	s.m = newMetric((s.bound.Min[1] + s.bound.Max[1]) / 2)
 	return s, nil
 }
 
+func densifyPolygon(dz densifier, p orb.Polygon) orb.Polygon {
+	out := make(orb.Polygon, len(p))
+	for i, r := range p {
+		out[i] = orb.Ring(dz.points(r))
+	}
+	return out
+}
+
+// planarLength is the approximate total edge length of g in metres.
+func planarLength(g orb.Geometry, m metric) float64 {
+	d := densifier{m: m}
+	sum := func(pts []orb.Point) (s float64) {
+		for i := 1; i < len(pts); i++ {
+			s += d.approxLen(pts[i-1], pts[i])
+		}
+		return s
+	}
+	total := 0.0
+	switch g := g.(type) {
+	case orb.LineString:
+		total = sum(g)
+	case orb.MultiLineString:
+		for _, l := range g {
+			total += sum(l)
+		}
+	case orb.Polygon:
+		for _, r := range g {
+			total += sum(r)
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			for _, r := range p {
+				total += sum(r)
+			}
+		}
+	}
+	return total
+}
+
 func (s *site) addLine(l orb.LineString, part int) {
-	s.vertices += len(l)
 	for i := 1; i < len(l); i++ {
 		s.segs = append(s.segs, segment{a: l[i-1], b: l[i], part: part})
 	}

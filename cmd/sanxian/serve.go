@@ -42,7 +42,7 @@ const serveUsage = `用法：sanxian serve [参数]
   --log-format 格式    日志格式 text 或 json，默认 text（SANXIAN_LOG_FORMAT）
   --sliver-m2 面积     碎片容差（平方米），默认 1（SANXIAN_SLIVER_M2）
   --sliver-ratio 比例  碎片容差占场址面积的比例，默认 0.0001（SANXIAN_SLIVER_RATIO）；
-                       重叠面积小于两者中较大者时按"边界接触"报告
+                       重叠面积同时小于两者时视为碎片，按"边界接触"报告
 `
 
 // parseServe reads flags with environment fallbacks.
