@@ -79,11 +79,11 @@ func writeTable(w io.Writer, res *admission.CheckResult) {
 	}
 	t := res.Tolerance
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "容差：重叠面积小于 max(%s m², 场址面积 × %s%%)", trimFloat(t.MinAreaM2), trimFloat(t.SiteRatio*100))
+	fmt.Fprintf(w, "容差：重叠面积同时小于 %s m² 与场址面积的 %s%%", trimFloat(t.MinAreaM2), trimFloat(t.SiteRatio*100))
 	if t.EffectiveM2 > 0 {
 		fmt.Fprintf(w, "（本次 %s m²）", groupDigits(t.EffectiveM2, 1))
 	}
-	fmt.Fprintf(w, "、重叠长度小于 %s m 时视为边界接触。\n", trimFloat(t.MinLengthM))
+	fmt.Fprintf(w, "、重叠长度小于 %s m 时视为碎片，按边界接触报告。\n", trimFloat(t.MinLengthM))
 }
 
 func overlapCell(h admission.Hit) string {
