@@ -11,6 +11,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
+	"github.com/paulmach/orb/planar"
 	"github.com/tidwall/rtree"
 )
 
@@ -70,6 +71,9 @@ type piece struct {
 	bound orb.Bound // bound of the piece's geometry
 	cuts  cutSides  // which sides of box are cuts through the feature
 	area  float64   // geodesic area of a polygon piece
+	// full is true when the piece covers its whole box (the inside of a
+	// large zone): its overlay with a site is the site clipped to the box.
+	full bool
 }
 
 // cutSides flags the sides of a piece's box that cut through its feature
@@ -251,6 +255,7 @@ func splitPolygon(feat int32, p orb.Polygon, box, whole orb.Bound, maxV int, out
 		pc := piece{feat: feat, poly: p, box: box, bound: p.Bound()}
 		pc.cuts = cutSides{box.Min[0] > whole.Min[0], box.Max[0] < whole.Max[0], box.Min[1] > whole.Min[1], box.Max[1] < whole.Max[1]}
 		pc.area = pc.cutArea(orb.MultiPolygon{p})
+		pc.full = len(p) == 1 && planar.Area(p[0]) >= (box.Max[0]-box.Min[0])*(box.Max[1]-box.Min[1])*(1-1e-12)
 		return append(out, pc)
 	}
 	var halves [2]orb.Bound

@@ -321,6 +321,11 @@ func (li *layerIndex) overlapArea(s *site, f int32, pcs []int32) (area float64, 
 		if len(sc) == 0 {
 			continue
 		}
+		if p.full {
+			// The piece is its box: the clipped site is the overlay.
+			area += p.cutArea(sc)
+			continue
+		}
 		res, err := polygol.Intersection(toPolygol(sc), toPolygol(orb.MultiPolygon{p.poly}))
 		if err != nil {
 			return 0, fmt.Errorf("overlay: %w", err)
