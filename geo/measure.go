@@ -105,36 +105,43 @@ func AreaPerimeter(g orb.Geometry) (area, perimeter float64) {
 
 // Length returns the geodesic length in m of a LineString or
 // MultiLineString, or the perimeter of a Ring, Polygon or MultiPolygon
-// (holes included). Points have length 0.
+// (holes included); collections add up their members. Points have
+// length 0.
 func Length(g orb.Geometry) float64 {
-	switch g := g.(type) {
-	case orb.LineString:
-		return lineLength(g)
-	case orb.Ring:
-		return lineLength(orb.LineString(g))
-	case orb.MultiLineString:
-		s := 0.0
-		for _, l := range g {
-			s += lineLength(l)
-		}
-		return s
-	case orb.Polygon:
-		s := 0.0
-		for _, r := range g {
-			s += lineLength(orb.LineString(r))
-		}
-		return s
-	case orb.MultiPolygon:
-		s := 0.0
-		for _, p := range g {
-			s += Length(p)
-		}
-		return s
-	}
-	return 0
+	s := 0.0
+	eachPath(g, func(pts []orb.Point) { s += lineLength(pts) })
+	return s
 }
 
-func lineLength(l orb.LineString) float64 {
+// eachPath calls fn with every line and every ring of g, in order.
+func eachPath(g orb.Geometry, fn func(pts []orb.Point)) {
+	switch g := g.(type) {
+	case orb.LineString:
+		fn(g)
+	case orb.Ring:
+		fn(g)
+	case orb.MultiLineString:
+		for _, l := range g {
+			fn(l)
+		}
+	case orb.Polygon:
+		for _, r := range g {
+			fn(r)
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			for _, r := range p {
+				fn(r)
+			}
+		}
+	case orb.Collection:
+		for _, x := range g {
+			eachPath(x, fn)
+		}
+	}
+}
+
+func lineLength(l []orb.Point) float64 {
 	s := 0.0
 	for i := 1; i < len(l); i++ {
 		s += Distance(l[i-1], l[i])

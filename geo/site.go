@@ -107,31 +107,12 @@ func densifyPolygon(dz densifier, p orb.Polygon) orb.Polygon {
 // planarLength is the approximate total edge length of g in metres.
 func planarLength(g orb.Geometry, m metric) float64 {
 	d := densifier{m: m}
-	sum := func(pts []orb.Point) (s float64) {
-		for i := 1; i < len(pts); i++ {
-			s += d.approxLen(pts[i-1], pts[i])
-		}
-		return s
-	}
 	total := 0.0
-	switch g := g.(type) {
-	case orb.LineString:
-		total = sum(g)
-	case orb.MultiLineString:
-		for _, l := range g {
-			total += sum(l)
+	eachPath(g, func(pts []orb.Point) {
+		for i := 1; i < len(pts); i++ {
+			total += d.approxLen(pts[i-1], pts[i])
 		}
-	case orb.Polygon:
-		for _, r := range g {
-			total += sum(r)
-		}
-	case orb.MultiPolygon:
-		for _, p := range g {
-			for _, r := range p {
-				total += sum(r)
-			}
-		}
-	}
+	})
 	return total
 }
 

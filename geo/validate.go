@@ -58,28 +58,6 @@ func CountVertices(g orb.Geometry) int {
 		return 1
 	case orb.MultiPoint:
 		return len(g)
-	case orb.LineString:
-		return len(g)
-	case orb.Ring:
-		return len(g)
-	case orb.MultiLineString:
-		n := 0
-		for _, l := range g {
-			n += len(l)
-		}
-		return n
-	case orb.Polygon:
-		n := 0
-		for _, r := range g {
-			n += len(r)
-		}
-		return n
-	case orb.MultiPolygon:
-		n := 0
-		for _, p := range g {
-			n += CountVertices(p)
-		}
-		return n
 	case orb.Collection:
 		n := 0
 		for _, x := range g {
@@ -87,7 +65,9 @@ func CountVertices(g orb.Geometry) int {
 		}
 		return n
 	}
-	return 0
+	n := 0
+	eachPath(g, func(pts []orb.Point) { n += len(pts) })
+	return n
 }
 
 // ValidateSite checks a site geometry: supported type (Point, MultiPoint,
