@@ -21,6 +21,9 @@ type CheckRequest struct {
 	// Layers restricts the check to these layer ids (all when empty);
 	// unknown ids give an *UnknownLayerError.
 	Layers []string
+	// Project describes what is to be built; with a dataset that has an
+	// access list, the answer carries an Assessment for it.
+	Project Project
 }
 
 // DatasetRef identifies the dataset an answer came from.
@@ -55,6 +58,9 @@ type CheckResult struct {
 	// Notes explain edge cases in Chinese, e.g. a point on a shared
 	// boundary belonging to two units.
 	Notes []string `json:"notes"`
+	// Assessment is the admission verdict, present when the dataset has
+	// an access list and the check was not limited to some layers.
+	Assessment *Assessment `json:"assessment,omitempty"`
 }
 
 // UnknownLayerError reports layer ids that the dataset does not have.
@@ -118,8 +124,21 @@ func (d *Dataset) Check(ctx context.Context, req CheckRequest) (*CheckResult, er
 			out.Notes = append(out.Notes, fmt.Sprintf("点位于「%s」图层要素的边界上：%v。", l.Title, joinCN(names)))
 		}
 	}
+	if len(d.rules.Clauses) > 0 && len(req.Layers) == 0 {
+		a, err := d.assess(ctx, req, out)
+		if err != nil {
+			return nil, fmt.Errorf("assess: %w", err)
+		}
+		out.Assessment = a
+	}
 	return out, nil
 }
+
+// Industries returns the classification the dataset's rules use.
+func (d *Dataset) Industries() *Industries { return d.industries }
+
+// Rules returns the dataset's access list. Callers must not modify it.
+func (d *Dataset) Rules() Rules { return d.rules }
 
 func joinCN(s []string) string {
 	out := ""

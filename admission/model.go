@@ -12,13 +12,15 @@ import (
 // Dataset is a loaded, validated and indexed dataset. It is immutable and
 // safe for concurrent use.
 type Dataset struct {
-	info     Info
-	layers   []Layer
-	layerPos map[string]int
-	featPos  []map[string]int // per layer: feature id → index
-	areas    [][]float64      // per layer, per feature: geodesic area (m²) for polygons
-	props    [][]json.RawMessage
-	index    *geo.Index
+	info       Info
+	layers     []Layer
+	layerPos   map[string]int
+	featPos    []map[string]int // per layer: feature id → index
+	areas      [][]float64      // per layer, per feature: geodesic area (m²) for polygons
+	props      [][]json.RawMessage
+	rules      Rules
+	industries *Industries
+	index      *geo.Index
 }
 
 // Options tune how a dataset is indexed and checked.
@@ -28,6 +30,12 @@ type Options struct {
 	// MaxPieceVertices bounds the pieces large polygons are split into
 	// when indexed; zero means the geo default (64).
 	MaxPieceVertices int
+	// Rules is the dataset's access list; it is validated against the
+	// layers and the industry classification.
+	Rules Rules
+	// Industries is the GB/T 4754-2017 classification; nil means the
+	// embedded one (NewIndustries).
+	Industries *Industries
 }
 
 // NewDataset validates layers and builds the index. An invalid feature
@@ -37,7 +45,17 @@ func NewDataset(info Info, layers []Layer, opts Options) (*Dataset, error) {
 	if err := Validate(info, layers); err != nil {
 		return nil, err
 	}
-	d := &Dataset{info: info, layers: layers, layerPos: make(map[string]int, len(layers))}
+	ind := opts.Industries
+	if ind == nil {
+		var err error
+		if ind, err = NewIndustries(); err != nil {
+			return nil, fmt.Errorf("industries: %w", err)
+		}
+	}
+	if probs := validateClauses(opts.Rules, layers, ind); len(probs) > 0 {
+		return nil, &ValidationError{Problems: probs}
+	}
+	d := &Dataset{info: info, layers: layers, layerPos: make(map[string]int, len(layers)), rules: opts.Rules, industries: ind}
 	specs := make([]geo.LayerSpec, len(layers))
 	for i, l := range layers {
 		d.layerPos[l.ID] = i

@@ -26,12 +26,12 @@ var (
 func loadSample(tb testing.TB) *admission.Dataset {
 	tb.Helper()
 	sampleOnce.Do(func() {
-		info, layers, err := data.ReadDataset(data.Sample())
+		c, err := data.ReadDataset(data.Sample())
 		if err != nil {
 			sampleErr = err
 			return
 		}
-		sampleDS, sampleErr = admission.NewDataset(info, layers, admission.Options{})
+		sampleDS, sampleErr = c.Open(admission.Options{})
 	})
 	require.NoError(tb, sampleErr)
 	return sampleDS
@@ -115,11 +115,11 @@ func TestSampleOverlapsWithPartitionSumToSiteArea(t *testing.T) {
 func BenchmarkSampleLoad(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		info, layers, err := data.ReadDataset(data.Sample())
+		c, err := data.ReadDataset(data.Sample())
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := admission.NewDataset(info, layers, admission.Options{}); err != nil {
+		if _, err := c.Open(admission.Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -138,13 +138,13 @@ func benchPoints() []orb.Point {
 // usual ("pieces") and on the sample indexed without cutting polygons
 // into pieces ("unsplit", the baseline).
 func benchChecks(b *testing.B, reqs []admission.CheckRequest) {
-	info, layers, err := data.ReadDataset(data.Sample())
+	c, err := data.ReadDataset(data.Sample())
 	require.NoError(b, err)
 	for _, v := range []struct {
 		name string
 		maxV int
 	}{{"pieces", 0}, {"unsplit", 1 << 30}} {
-		d, err := admission.NewDataset(info, layers, admission.Options{MaxPieceVertices: v.maxV})
+		d, err := c.Open(admission.Options{MaxPieceVertices: v.maxV})
 		require.NoError(b, err)
 		b.Run(v.name, func(b *testing.B) {
 			ctx := context.Background()

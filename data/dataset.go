@@ -30,6 +30,27 @@ const ManifestFile = "dataset.json"
 type Manifest struct {
 	admission.Info
 	Layers []ManifestLayer `json:"layers"`
+	// Rules names the access-list file (JSON, gzip allowed), if any.
+	Rules string `json:"rules,omitempty"`
+}
+
+// Contents is what a dataset folder holds.
+type Contents struct {
+	Info   admission.Info
+	Layers []admission.Layer
+	// Rules is the access list; empty when the folder has none.
+	Rules admission.Rules
+}
+
+// rulesID is the name the rules file takes in the checksum.
+const rulesID = "rules"
+
+// checkName rejects file names that are not plain names in the folder.
+func checkName(what, name string) error {
+	if name == "" || strings.ContainsAny(name, `/\`) || name == ".." || name == "." {
+		return fmt.Errorf("%s: file name %q must be a plain name inside the dataset folder", what, name)
+	}
+	return nil
 }
 
 // ManifestLayer describes one layer file.
@@ -56,70 +77,88 @@ var ErrChecksum = errors.New("data: checksum mismatch")
 // ErrChecksum (wrapped) when it differs; the returned Info always carries
 // the checksum computed from the files. Geometry validity is not checked
 // here: admission.NewDataset does that.
-func ReadDataset(fsys fs.FS) (admission.Info, []admission.Layer, error) {
+func ReadDataset(fsys fs.FS) (Contents, error) {
+	var c Contents
 	raw, err := fs.ReadFile(fsys, ManifestFile)
 	if err != nil {
-		return admission.Info{}, nil, fmt.Errorf("read manifest: %w", err)
+		return c, fmt.Errorf("read manifest: %w", err)
 	}
 	var m Manifest
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
-		return admission.Info{}, nil, fmt.Errorf("parse %s: %w", ManifestFile, err)
+		return c, fmt.Errorf("parse %s: %w", ManifestFile, err)
 	}
 	if len(m.Layers) == 0 {
-		return admission.Info{}, nil, fmt.Errorf("%s: no layers", ManifestFile)
+		return c, fmt.Errorf("%s: no layers", ManifestFile)
 	}
 	h := sha256.New()
-	layers := make([]admission.Layer, 0, len(m.Layers))
+	c.Layers = make([]admission.Layer, 0, len(m.Layers))
 	for _, ml := range m.Layers {
-		if ml.File == "" || strings.Contains(ml.File, "/") || strings.Contains(ml.File, `\`) || ml.File == ".." {
-			return admission.Info{}, nil, fmt.Errorf("layer %q: file name %q must be a plain name inside the dataset folder", ml.ID, ml.File)
+		if err := checkName(fmt.Sprintf("layer %q", ml.ID), ml.File); err != nil {
+			return c, err
 		}
-		content, err := readLayerFile(fsys, ml.File)
+		content, err := readFile(fsys, ml.File)
 		if err != nil {
-			return admission.Info{}, nil, fmt.Errorf("layer %q: %w", ml.ID, err)
+			return c, fmt.Errorf("layer %q: %w", ml.ID, err)
 		}
 		fmt.Fprintf(h, "%s\n", ml.ID)
 		h.Write(content)
 		h.Write([]byte("\n"))
 		fc, err := geojson.UnmarshalFeatureCollection(content)
 		if err != nil {
-			return admission.Info{}, nil, fmt.Errorf("layer %q: parse %s: %w", ml.ID, ml.File, err)
+			return c, fmt.Errorf("layer %q: parse %s: %w", ml.ID, ml.File, err)
 		}
 		layer := admission.Layer{ID: ml.ID, Title: ml.Title, Role: ml.Role, Kind: ml.Kind}
 		layer.Features = make([]admission.Feature, 0, len(fc.Features))
 		for i, f := range fc.Features {
 			feat, err := featureFromGeoJSON(f)
 			if err != nil {
-				return admission.Info{}, nil, fmt.Errorf("layer %q: feature #%d: %w", ml.ID, i, err)
+				return c, fmt.Errorf("layer %q: feature #%d: %w", ml.ID, i, err)
 			}
 			layer.Features = append(layer.Features, feat)
 		}
-		layers = append(layers, layer)
+		c.Layers = append(c.Layers, layer)
+	}
+	if m.Rules != "" {
+		if err := checkName("rules", m.Rules); err != nil {
+			return c, err
+		}
+		content, err := readFile(fsys, m.Rules)
+		if err != nil {
+			return c, fmt.Errorf("rules: %w", err)
+		}
+		fmt.Fprintf(h, "%s\n", rulesID)
+		h.Write(content)
+		h.Write([]byte("\n"))
+		rd := json.NewDecoder(bytes.NewReader(content))
+		rd.DisallowUnknownFields()
+		if err := rd.Decode(&c.Rules); err != nil {
+			return c, fmt.Errorf("rules: parse %s: %w", m.Rules, err)
+		}
 	}
 	sum := "sha256:" + hex.EncodeToString(h.Sum(nil))
 	if m.Checksum != "" && m.Checksum != sum {
-		return admission.Info{}, nil, fmt.Errorf("%w: manifest says %s, files give %s", ErrChecksum, m.Checksum, sum)
+		return c, fmt.Errorf("%w: manifest says %s, files give %s", ErrChecksum, m.Checksum, sum)
 	}
-	info := m.Info
-	info.Checksum = sum
-	return info, layers, nil
+	c.Info = m.Info
+	c.Info.Checksum = sum
+	return c, nil
 }
 
 // LoadDir reads the dataset folder at dir; see ReadDataset.
-func LoadDir(dir string) (admission.Info, []admission.Layer, error) {
+func LoadDir(dir string) (Contents, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
-		return admission.Info{}, nil, fmt.Errorf("dataset folder: %w", err)
+		return Contents{}, fmt.Errorf("dataset folder: %w", err)
 	}
 	if !st.IsDir() {
-		return admission.Info{}, nil, fmt.Errorf("dataset folder: %s is not a directory", dir)
+		return Contents{}, fmt.Errorf("dataset folder: %s is not a directory", dir)
 	}
 	return ReadDataset(os.DirFS(dir))
 }
 
-func readLayerFile(fsys fs.FS, name string) ([]byte, error) {
+func readFile(fsys fs.FS, name string) ([]byte, error) {
 	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", name, err)
@@ -164,17 +203,18 @@ func featureFromGeoJSON(f *geojson.Feature) (admission.Feature, error) {
 	return admission.Feature{ID: id, Name: name, Category: category, Properties: rest, Geometry: f.Geometry}, nil
 }
 
-// WriteDataset writes info and layers as a dataset folder at dir, creating
-// it if needed. Layer files are gzip-compressed (name <id>.geojson.gz) and
-// written deterministically: the same input gives the same bytes. The
-// manifest gets the computed checksum, which is also returned.
-func WriteDataset(dir string, info admission.Info, layers []admission.Layer) (string, error) {
+// WriteDataset writes c as a dataset folder at dir, creating it if
+// needed. Layer files are gzip-compressed (name <id>.geojson.gz), the
+// rules (when there are any) go to rules.json.gz, all written
+// deterministically: the same input gives the same bytes. The manifest
+// gets the computed checksum, which is also returned.
+func WriteDataset(dir string, c Contents) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("create dataset folder: %w", err)
 	}
 	h := sha256.New()
-	m := Manifest{Info: info}
-	for _, l := range layers {
+	m := Manifest{Info: c.Info}
+	for _, l := range c.Layers {
 		fc := geojson.NewFeatureCollection()
 		for _, f := range l.Features {
 			gf := geojson.NewFeature(f.Geometry)
@@ -198,6 +238,19 @@ func WriteDataset(dir string, info admission.Info, layers []admission.Layer) (st
 		}
 		m.Layers = append(m.Layers, ManifestLayer{ID: l.ID, Title: l.Title, Role: l.Role, Kind: l.Kind, File: file})
 	}
+	if len(c.Rules.Clauses) > 0 {
+		content, err := json.MarshalIndent(c.Rules, "", " ")
+		if err != nil {
+			return "", fmt.Errorf("rules: encode: %w", err)
+		}
+		fmt.Fprintf(h, "%s\n", rulesID)
+		h.Write(content)
+		h.Write([]byte("\n"))
+		m.Rules = "rules.json.gz"
+		if err := writeGzip(filepath.Join(dir, m.Rules), content); err != nil {
+			return "", fmt.Errorf("rules: %w", err)
+		}
+	}
 	m.Checksum = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	m.CRS = "EPSG:4490"
 	out, err := json.MarshalIndent(m, "", "  ")
@@ -208,6 +261,13 @@ func WriteDataset(dir string, info admission.Info, layers []admission.Layer) (st
 		return "", fmt.Errorf("write manifest: %w", err)
 	}
 	return m.Checksum, nil
+}
+
+// Open validates and indexes the contents (admission.NewDataset) with
+// their rules.
+func (c Contents) Open(opts admission.Options) (*admission.Dataset, error) {
+	opts.Rules = c.Rules
+	return admission.NewDataset(c.Info, c.Layers, opts)
 }
 
 func writeGzip(name string, content []byte) error {

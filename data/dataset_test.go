@@ -28,10 +28,11 @@ func sample() (admission.Info, []admission.Layer) {
 func TestWriteReadRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	info, layers := sample()
-	sum, err := WriteDataset(dir, info, layers)
+	sum, err := WriteDataset(dir, Contents{Info: info, Layers: layers})
 	require.NoError(t, err)
-	got, gotLayers, err := LoadDir(dir)
+	c, err := LoadDir(dir)
 	require.NoError(t, err)
+	got, gotLayers := c.Info, c.Layers
 	assert.Equal(t, sum, got.Checksum)
 	assert.Equal(t, "EPSG:4490", got.CRS)
 	require.Len(t, gotLayers, 1)
@@ -43,7 +44,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 
 	// Writing again gives the same bytes.
 	dir2 := t.TempDir()
-	_, err = WriteDataset(dir2, info, layers)
+	_, err = WriteDataset(dir2, Contents{Info: info, Layers: layers})
 	require.NoError(t, err)
 	for _, name := range []string{ManifestFile, "control_units.geojson.gz"} {
 		a, _ := os.ReadFile(filepath.Join(dir, name))
@@ -55,26 +56,26 @@ func TestWriteReadRoundTrip(t *testing.T) {
 func TestChecksumMismatchIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	info, layers := sample()
-	_, err := WriteDataset(dir, info, layers)
+	_, err := WriteDataset(dir, Contents{Info: info, Layers: layers})
 	require.NoError(t, err)
 	layers[0].Features[0].Name = "改过"
 	// Overwrite the layer file only, keeping the old manifest.
 	manifest, _ := os.ReadFile(filepath.Join(dir, ManifestFile))
-	_, err = WriteDataset(dir, info, layers)
+	_, err = WriteDataset(dir, Contents{Info: info, Layers: layers})
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, ManifestFile), manifest, 0o644))
-	_, _, err = LoadDir(dir)
+	_, err = LoadDir(dir)
 	require.ErrorIs(t, err, ErrChecksum)
 }
 
 func TestReadErrors(t *testing.T) {
-	_, _, err := LoadDir(filepath.Join(t.TempDir(), "missing"))
+	_, err := LoadDir(filepath.Join(t.TempDir(), "missing"))
 	assert.Error(t, err)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, ManifestFile), []byte(`{"name":"x","layers":[{"id":"a","file":"../etc/passwd"}]}`), 0o644))
-	_, _, err = LoadDir(dir)
+	_, err = LoadDir(dir)
 	assert.ErrorContains(t, err, "plain name")
 	require.NoError(t, os.WriteFile(filepath.Join(dir, ManifestFile), []byte(`{"name":"x","colour":"red"}`), 0o644))
-	_, _, err = LoadDir(dir)
+	_, err = LoadDir(dir)
 	assert.ErrorContains(t, err, "unknown field")
 }

@@ -15,11 +15,11 @@ import (
 // middleware, parsing, check, JSON) on the embedded sample, without a
 // network.
 func BenchmarkHTTPPointCheck(b *testing.B) {
-	info, layers, err := data.ReadDataset(data.Sample())
+	c, err := data.ReadDataset(data.Sample())
 	if err != nil {
 		b.Fatal(err)
 	}
-	d, err := admission.NewDataset(info, layers, admission.Options{})
+	d, err := c.Open(admission.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

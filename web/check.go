@@ -27,6 +27,11 @@ type CheckBody struct {
 	WKT      *string         `json:"wkt,omitempty"`
 	BufferM  *float64        `json:"buffer_m,omitempty"`
 	Layers   []string        `json:"layers,omitempty"`
+	// Industry (GB/T 4754-2017 code), Construction (建设性质) and Activity
+	// (a red-line allowed activity) describe the project for the verdict.
+	Industry     string `json:"industry,omitempty"`
+	Construction string `json:"construction,omitempty"`
+	Activity     string `json:"activity,omitempty"`
 }
 
 func (s *Server) postCheck(c *gin.Context) {
@@ -56,6 +61,11 @@ func (s *Server) runCheck(c *gin.Context, req admission.CheckRequest) {
 	}
 	d, ok := s.current(c)
 	if !ok {
+		return
+	}
+	var err error
+	if req.Project, err = ValidateProject(d, req.Project); err != nil {
+		s.fail(c, err)
 		return
 	}
 	ctx := c.Request.Context()
@@ -154,6 +164,7 @@ func DecodeCheckBody(raw []byte, maxBufferM float64) (admission.CheckRequest, er
 		}
 	}
 	req.Layers = b.Layers
+	req.Project = admission.Project{Industry: b.Industry, Construction: b.Construction, Activity: b.Activity}
 	return req, nil
 }
 
@@ -186,7 +197,7 @@ func jsonError(raw []byte, err error) *Error {
 			map[string]any{"parameter": typ.Field})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return newError(CodeInvalidParameter, fmt.Sprintf("未知字段 %q：只接受 geometry、wkt、buffer_m、layers。", field),
+		return newError(CodeInvalidParameter, fmt.Sprintf("未知字段 %q：只接受 geometry、wkt、buffer_m、layers、industry、construction、activity。", field),
 			map[string]any{"parameter": field})
 	}
 	return newError(CodeMalformedJSON, "请求体不是合法的 JSON。", map[string]any{"reason": err.Error()})
@@ -243,6 +254,7 @@ func (s *Server) queryCheck(c *gin.Context) (admission.CheckRequest, error) {
 			req.Layers = append(req.Layers, id)
 		}
 	}
+	req.Project = admission.Project{Industry: c.Query("industry"), Construction: c.Query("construction"), Activity: c.Query("activity")}
 	return req, nil
 }
 

@@ -24,6 +24,7 @@ const (
 	CodeTimeout            = "timeout"
 	CodeCheckFailed        = "check_failed"
 	CodeInternal           = "internal_error"
+	CodeUnknownIndustry    = "unknown_industry"
 )
 
 // statuses maps every error code to its HTTP status. It is the only place
@@ -43,6 +44,7 @@ var statuses = map[string]int{
 	CodeTimeout:            http.StatusGatewayTimeout,
 	CodeCheckFailed:        http.StatusInternalServerError,
 	CodeInternal:           http.StatusInternalServerError,
+	CodeUnknownIndustry:    http.StatusUnprocessableEntity,
 
 	// A geometry that parses but is not a valid site.
 	geo.CodeEmpty:           http.StatusUnprocessableEntity,

@@ -69,7 +69,14 @@ func testDataset(t testing.TB) *admission.Dataset {
 		Name: "测试数据集", Version: "test.1", Published: "2026-01-01", CRS: "EPSG:4490",
 		Source: "web 包测试手工构造", Synthetic: true, Checksum: "sha256:0000000000000000000000000000000000000000000000000000000000000000",
 	}
-	d, err := admission.NewDataset(info, layers, admission.Options{})
+	rules := admission.Rules{Clauses: []admission.Clause{
+		{ID: "CQ-1-01", Level: admission.LevelZone, Scope: admission.Scope{Layer: admission.LayerEcoRedline}, Dimension: "空间布局约束", Number: "1-1",
+			Effect: admission.EffectProhibit, Machine: true, Text: "生态保护红线内严格禁止开发性、生产性建设活动。",
+			Exceptions: []admission.Exception{{Activities: []string{"linear_infrastructure"}, Note: "须逐项论证"}}},
+		{ID: "ZH50010120001-1-01", Level: admission.LevelUnit, Scope: admission.Scope{Unit: "ZH50010120001"}, Dimension: "空间布局约束", Number: "1-1",
+			Effect: admission.EffectProhibit, Machine: true, Text: "园区禁止引入纺织印染项目。", Industries: &admission.IndustryFilter{Include: []string{"C17"}}},
+	}}
+	d, err := admission.NewDataset(info, layers, admission.Options{Rules: rules})
 	require.NoError(t, err, "build test dataset")
 	return d
 }

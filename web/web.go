@@ -135,6 +135,8 @@ func (s *Server) routes() *gin.Engine {
 	v1.GET("/dataset", s.dataset)
 	v1.GET("/features/:layer", s.features)
 	v1.GET("/features/:layer/:id", s.feature)
+	v1.GET("/industries", s.industries)
+	v1.GET("/rules", s.rules)
 	return e
 }
 

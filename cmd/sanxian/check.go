@@ -23,6 +23,9 @@ const checkUsage = `用法：sanxian check (--wkt 'WKT' | --geojson 文件) [参
   --geojson 文件      场址 GeoJSON 文件：几何对象，或只含一个要素的 Feature / FeatureCollection
   --buffer 米         同时报告该距离内的要素，默认 0，最大 50000
   --layers a,b        只核查这些图层（逗号分隔）
+  --industry 代码     项目行业代码（GB/T 4754-2017，如 C2614）：给出准入结论
+  --construction 性质 建设性质：新建、改建、扩建、迁建、技术改造
+  --activity 活动     生态保护红线内允许的有限人为活动（如 linear_infrastructure）
   --format 格式       table（中文表格，默认）或 json（与接口相同的 JSON）
   --data 目录         数据集目录（SANXIAN_DATA；默认为内置样例）
   --max-vertices 数   场址几何顶点上限，默认 100000（SANXIAN_MAX_VERTICES）
@@ -40,6 +43,9 @@ type checkConfig struct {
 	DataDir          string
 	MaxVertices      int
 	Tolerance        geo.Tolerance
+	Industry         string
+	Construction     string
+	Activity         string
 }
 
 func parseCheck(args []string) (checkConfig, error) {
@@ -53,6 +59,9 @@ func parseCheck(args []string) (checkConfig, error) {
 	fs.Float64Var(&c.BufferM, "buffer", 0, "")
 	fs.StringVar(&layers, "layers", "", "")
 	fs.StringVar(&c.Format, "format", "table", "")
+	fs.StringVar(&c.Industry, "industry", "", "")
+	fs.StringVar(&c.Construction, "construction", "", "")
+	fs.StringVar(&c.Activity, "activity", "", "")
 	fs.StringVar(&c.DataDir, "data", envOr("SANXIAN_DATA", ""), "")
 	fs.StringVar(&maxVertices, "max-vertices", envOr("SANXIAN_MAX_VERTICES", strconv.Itoa(web.DefaultMaxVertices)), "")
 	if err := fs.Parse(args); err != nil {
@@ -86,6 +95,11 @@ func parseCheck(args []string) (checkConfig, error) {
 // line parses and validates input exactly as the service does.
 func (c checkConfig) checkBody() ([]byte, error) {
 	body := map[string]any{"buffer_m": c.BufferM}
+	for k, v := range map[string]string{"industry": c.Industry, "construction": c.Construction, "activity": c.Activity} {
+		if v != "" {
+			body[k] = v
+		}
+	}
 	if c.Layers != nil {
 		body["layers"] = c.Layers
 	}
@@ -150,6 +164,10 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "数据集加载失败：%v\n", err)
 		return exitFail
+	}
+	if req.Project, err = web.ValidateProject(d, req.Project); err != nil {
+		fmt.Fprintf(stderr, "项目信息无效：%s\n", inputMessage(err))
+		return exitUsage
 	}
 	res, err := d.Check(ctx, req)
 	var ul *admission.UnknownLayerError

@@ -55,7 +55,7 @@ func writeTestDataset(t *testing.T) string {
 	}
 	info := admission.Info{Name: "命令行测试数据集", Version: "cli.1", Published: "2026-01-01", CRS: "EPSG:4490", Source: "测试", Synthetic: true}
 	dir := filepath.Join(t.TempDir(), "dataset")
-	_, err := data.WriteDataset(dir, info, layers)
+	_, err := data.WriteDataset(dir, data.Contents{Info: info, Layers: layers})
 	require.NoError(t, err)
 	return dir
 }

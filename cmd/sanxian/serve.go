@@ -138,21 +138,20 @@ func parseTolerance(m2, ratio string) (geo.Tolerance, error) {
 // embedded sample when dir is empty, with the given sliver tolerance.
 func loadDataset(dir string, tol geo.Tolerance) (*admission.Dataset, error) {
 	var (
-		info   admission.Info
-		layers []admission.Layer
-		err    error
+		c   data.Contents
+		err error
 	)
 	name := dir
 	if dir == "" {
 		name = "内置样例"
-		info, layers, err = data.ReadDataset(data.Sample())
+		c, err = data.ReadDataset(data.Sample())
 	} else {
-		info, layers, err = data.LoadDir(dir)
+		c, err = data.LoadDir(dir)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read dataset %s: %w", name, err)
 	}
-	d, err := admission.NewDataset(info, layers, admission.Options{Tolerance: tol})
+	d, err := c.Open(admission.Options{Tolerance: tol})
 	if err != nil {
 		return nil, fmt.Errorf("load dataset %s: %w", name, err)
 	}

@@ -41,6 +41,9 @@ func writeTable(w io.Writer, res *admission.CheckResult) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w)
+	if a := res.Assessment; a != nil {
+		writeAssessment(w, a)
+	}
 
 	if len(res.Hits) == 0 {
 		if res.BufferM > 0 {
@@ -185,4 +188,55 @@ func displayWidth(s string) int {
 		}
 	}
 	return n
+}
+
+var outcomeCN = map[string]string{
+	admission.OutcomeTriggered:     "触发",
+	admission.OutcomeNeedsInfo:     "待补充信息",
+	admission.OutcomeNeedsReview:   "需人工研判",
+	admission.OutcomeNotApplicable: "不适用",
+}
+
+var effectCN = map[string]string{
+	admission.EffectProhibit:  "禁止",
+	admission.EffectRestrict:  "限制",
+	admission.EffectRequire:   "要求",
+	admission.EffectEncourage: "鼓励",
+	admission.EffectInfo:      "说明",
+}
+
+// writeAssessment prints the verdict, the units' own verdicts and the
+// clauses by dimension, triggered ones first, each with its evidence.
+func writeAssessment(w io.Writer, a *admission.Assessment) {
+	project := "未提供行业"
+	if a.Industry != nil {
+		project = a.Industry.Code + " " + a.Industry.Name
+	}
+	if a.Construction != "" {
+		project += "｜" + a.Construction
+	}
+	fmt.Fprintf(w, "准入结论：%s —— %s\n项目：%s\n", a.Label, a.Reason, project)
+	if len(a.Units) > 1 {
+		for _, u := range a.Units {
+			share := ""
+			if u.ShareOfSite != nil {
+				share = fmt.Sprintf("，占场址 %.2f%%", *u.ShareOfSite*100)
+			}
+			fmt.Fprintf(w, "  · %s（%s%s）：%s\n", u.Name, u.ID, share, admission.VerdictLabel[u.Verdict])
+		}
+	}
+	dim := ""
+	for _, c := range a.Clauses {
+		if c.Dimension != dim {
+			dim = c.Dimension
+			fmt.Fprintf(w, "【%s】\n", dim)
+		}
+		fmt.Fprintf(w, "  [%s·%s] %s %s\n", outcomeCN[c.Outcome], effectCN[c.Effect], c.ID, c.Text)
+		if c.Outcome != admission.OutcomeNotApplicable {
+			for _, e := range c.Evidence {
+				fmt.Fprintf(w, "      - %s\n", e)
+			}
+		}
+	}
+	fmt.Fprintln(w)
 }

@@ -96,7 +96,7 @@ func Write(dir string, opt Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return data.WriteDataset(dir, res.Info, res.Layers)
+	return data.WriteDataset(dir, data.Contents{Info: res.Info, Layers: res.Layers})
 }
 
 // Generate builds the dataset in memory.

@@ -77,7 +77,7 @@ func TestGolden(t *testing.T) {
 		t.Skip("the committed sample was generated on amd64")
 	}
 	dir := t.TempDir()
-	_, err := data.WriteDataset(dir, res.Info, res.Layers)
+	_, err := data.WriteDataset(dir, data.Contents{Info: res.Info, Layers: res.Layers})
 	require.NoError(t, err)
 	want, err := os.ReadDir(golden)
 	require.NoError(t, err)
@@ -107,9 +107,9 @@ func TestDeterministic(t *testing.T) {
 	again, err := samplegen.Generate(samplegen.Options{})
 	require.NoError(t, err)
 	a, b := t.TempDir(), t.TempDir()
-	sa, err := data.WriteDataset(a, res.Info, res.Layers)
+	sa, err := data.WriteDataset(a, data.Contents{Info: res.Info, Layers: res.Layers})
 	require.NoError(t, err)
-	sb, err := data.WriteDataset(b, again.Info, again.Layers)
+	sb, err := data.WriteDataset(b, data.Contents{Info: again.Info, Layers: again.Layers})
 	require.NoError(t, err)
 	require.Equal(t, sa, sb)
 }
@@ -117,12 +117,12 @@ func TestDeterministic(t *testing.T) {
 // TestCommittedLoads reads the committed folder and validates it with the
 // loader's rules.
 func TestCommittedLoads(t *testing.T) {
-	info, layers, err := data.LoadDir(golden)
+	c, err := data.LoadDir(golden)
 	require.NoError(t, err)
-	require.True(t, info.Synthetic)
-	require.Equal(t, "EPSG:4490", info.CRS)
-	require.Equal(t, samplegen.Name, info.Name)
-	require.NoError(t, admission.Validate(info, layers))
+	require.True(t, c.Info.Synthetic)
+	require.Equal(t, "EPSG:4490", c.Info.CRS)
+	require.Equal(t, samplegen.Name, c.Info.Name)
+	require.NoError(t, admission.Validate(c.Info, c.Layers))
 }
 
 var wantDistricts = []string{
