@@ -204,3 +204,20 @@ func containsString(list []string, s string) bool {
 	}
 	return false
 }
+
+// ClausesFor returns, in rules order, the clauses scoped to feature f of
+// layer: a unit's own clauses, a district's, or the element-zone clauses
+// of the layer (and of f's category when the clause names one). City-wide
+// clauses are not included; nil when there are none.
+func (d *Dataset) ClausesFor(layer string, f *Feature) []Clause {
+	var out []Clause
+	for _, c := range d.rules.Clauses {
+		switch {
+		case c.Level == LevelUnit && layer == LayerControlUnits && c.Scope.Unit == f.ID,
+			c.Level == LevelDistrict && layer == LayerDistricts && c.Scope.County == f.ID,
+			c.Level == LevelZone && c.Scope.Layer == layer && (c.Scope.Category == "" || c.Scope.Category == f.Category):
+			out = append(out, c)
+		}
+	}
+	return out
+}

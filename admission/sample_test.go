@@ -187,3 +187,36 @@ func BenchmarkSampleLine50kmCheck(b *testing.B) {
 	}
 	benchChecks(b, reqs)
 }
+
+// Verdict benchmarks: a check that carries an industry and a
+// construction type, with the full assessment, on the sample's rules.
+func BenchmarkSampleVerdictPoint(b *testing.B) {
+	d := loadSample(b)
+	pts := benchPoints()
+	ctx := context.Background()
+	p := admission.Project{Industry: "C2614", Construction: "新建"}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := d.Check(ctx, admission.CheckRequest{Geometry: pts[i%len(pts)], Project: p}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSampleVerdictPolygon1000(b *testing.B) {
+	d := loadSample(b)
+	var sites []orb.Polygon
+	for _, p := range benchPoints()[:64] {
+		sites = append(sites, wavyParcel(999, p, 0.012))
+	}
+	ctx := context.Background()
+	p := admission.Project{Industry: "C2614", Construction: "新建"}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := d.Check(ctx, admission.CheckRequest{Geometry: sites[i%len(sites)], Project: p}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -137,7 +137,8 @@ func (s *Server) features(c *gin.Context) {
 }
 
 // feature answers one feature at full resolution with all its properties,
-// clauses included, and area_m2.
+// clauses included (from the access list when the dataset has one), and
+// area_m2.
 func (s *Server) feature(c *gin.Context) {
 	d, ok := s.current(c)
 	if !ok {
@@ -157,6 +158,14 @@ func (s *Server) feature(c *gin.Context) {
 	gf := geojson.NewFeature(f.Geometry)
 	gf.ID = f.ID
 	gf.Properties = featureProps(layerID, f, area, true)
+	if len(d.Rules().Clauses) > 0 {
+		// The access list is the source of a feature's clauses.
+		cl := d.ClausesFor(layerID, f)
+		if cl == nil {
+			cl = []admission.Clause{}
+		}
+		gf.Properties["clauses"] = cl
+	}
 	c.JSON(http.StatusOK, gf)
 }
 

@@ -97,3 +97,21 @@ func TestIndustriesAndRulesRoutes(t *testing.T) {
 	assert.Equal(t, "CQ-1-01", rules.Clauses[0].ID)
 	assert.Equal(t, http.StatusNotFound, do(t, http.MethodGet, ts.URL+"/api/v1/rules?district=500199", "").Status)
 }
+
+func TestFeatureListsItsAccessListClauses(t *testing.T) {
+	ts := newTestServer(t, New(staticSource{testDataset(t)}, Config{}, testLogger(t)))
+	r := do(t, http.MethodGet, ts.URL+"/api/v1/features/control_units/ZH50010120001", "")
+	require.Equal(t, http.StatusOK, r.Status)
+	var f struct {
+		Properties struct {
+			Clauses []admission.Clause `json:"clauses"`
+		} `json:"properties"`
+	}
+	require.NoError(t, json.Unmarshal(r.Body, &f))
+	require.Len(t, f.Properties.Clauses, 1)
+	assert.Equal(t, "ZH50010120001-1-01", f.Properties.Clauses[0].ID)
+	r = do(t, http.MethodGet, ts.URL+"/api/v1/features/eco_redline/HX500000-0001", "")
+	require.NoError(t, json.Unmarshal(r.Body, &f))
+	require.Len(t, f.Properties.Clauses, 1)
+	assert.Equal(t, "CQ-1-01", f.Properties.Clauses[0].ID)
+}
