@@ -505,7 +505,7 @@ func sortClauses(rs []ClauseResult) {
 func reason(a *Assessment) string {
 	var deciding *ClauseResult
 	for i := range a.Clauses {
-		if outcomeVerdict(a.Clauses[i]) == a.Verdict {
+		if a.Verdict != VerdictCompatible && outcomeVerdict(a.Clauses[i]) == a.Verdict {
 			deciding = &a.Clauses[i]
 			break
 		}
@@ -519,6 +519,15 @@ func reason(a *Assessment) string {
 		}
 		return "请补充" + strings.Join(m, "、") + "：有禁止或限制类条款取决于此"
 	case deciding == nil:
+		n := 0
+		for _, c := range a.Clauses {
+			if c.Outcome == OutcomeTriggered && c.Effect == EffectRequire {
+				n++
+			}
+		}
+		if n > 0 {
+			return fmt.Sprintf("未触发禁止或限制类条款；须落实 %d 条管控要求", n)
+		}
 		return "未触发禁止或限制类条款"
 	}
 	ev := ""

@@ -82,6 +82,8 @@ func (o Options) scale() int {
 type Result struct {
 	Info   admission.Info
 	Layers []admission.Layer
+	// Rules is the access list: city, zone, district and unit clauses.
+	Rules admission.Rules
 	// Territory is the outer boundary of all cells: the union of the
 	// districts, with the same vertices.
 	Territory orb.Polygon
@@ -96,7 +98,7 @@ func Write(dir string, opt Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return data.WriteDataset(dir, data.Contents{Info: res.Info, Layers: res.Layers})
+	return data.WriteDataset(dir, data.Contents{Info: res.Info, Layers: res.Layers, Rules: res.Rules})
 }
 
 // Generate builds the dataset in memory.

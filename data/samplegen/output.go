@@ -3,7 +3,6 @@ package samplegen
 import (
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/paulmach/orb"
 
@@ -145,7 +144,11 @@ func (g *gen) assemble() (*Result, error) {
 		})
 	}
 
-	ul, err := g.unitLayer()
+	ul, uc, err := g.unitLayer()
+	if err != nil {
+		return nil, err
+	}
+	res.Rules, err = g.makeRules(uc)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +198,7 @@ func (g *gen) assemble() (*Result, error) {
 }
 
 // unitLayer names the units, writes their clauses and traces them.
-func (g *gen) unitLayer() (admission.Layer, error) {
+func (g *gen) unitLayer() (admission.Layer, []unitClauses, error) {
 	nu := len(g.units)
 	type stats struct {
 		area, red float64
@@ -260,6 +263,11 @@ func (g *gen) unitLayer() (admission.Layer, error) {
 		stems[i] = stem
 	}
 	catNames := []string{"", admission.CategoryPriority, admission.CategoryKey, admission.CategoryGeneral}
+	industries, err := admission.NewIndustries()
+	if err != nil {
+		return layer, nil, err
+	}
+	clauses := make([]unitClauses, 0, nu)
 	for i, u := range g.units {
 		d := districts[u.district]
 		s := st[i]
@@ -267,21 +275,17 @@ func (g *gen) unitLayer() (admission.Layer, error) {
 		serial[key]++
 		id := fmt.Sprintf("ZH%s%d%04d", d.code, u.category, serial[key])
 		if serial[key] > 9999 {
-			return layer, fmt.Errorf("samplegen: more than 9999 units in %s", key)
+			return layer, nil, fmt.Errorf("samplegen: more than 9999 units in %s", key)
 		}
 		name := stems[i] + catNames[u.category]
 		if u.park < 0 {
 			stemSeen[stems[i]]++
 			name += fmt.Sprint(stemSeen[stems[i]])
 		}
-		ctx := clauseContext{
-			county:    d.name,
-			river:     rivers[argmax(s.riverA)].name,
-			rangeName: ranges[argmax(s.rangeA)].name,
-			redline:   s.red > 0,
-		}
-		if s.red == 0 {
-			ctx.rangeName = "山地"
+		ctx := unitContext{
+			county:  d.name,
+			river:   rivers[argmax(s.riverA)].name,
+			redline: s.red > 0,
 		}
 		bestRes, bestA := int32(-1), 0.0
 		for r := int32(0); r < int32(len(g.resKept)); r++ {
@@ -297,16 +301,20 @@ func (g *gen) unitLayer() (admission.Layer, error) {
 			"county_name": d.name,
 		}
 		if u.park >= 0 {
-			p := parks[u.park]
-			ctx.park, ctx.industries, ctx.chemical = p.name, strings.Join(p.industries, "、"), p.chemical
+			p := &parks[u.park]
+			ctx.park = p
 			props["park_name"] = p.name
 			props["leading_industries"] = append([]string(nil), p.industries...)
 		}
-		props["clauses"] = makeClauses(u.category, u.park >= 0, ctx, rng(nsClause^mix64(uint64(i)+1)))
+		uc, err := makeUnitClauses(id, u.category, ctx, industries, rng(nsClause^mix64(uint64(i)+1)))
+		if err != nil {
+			return layer, nil, err
+		}
+		clauses = append(clauses, uc)
 		layer.Features = append(layer.Features, admission.Feature{
 			ID: id, Name: name, Category: catNames[u.category], Properties: props,
 			Geometry: g.geometry(polys[i]),
 		})
 	}
-	return layer, nil
+	return layer, clauses, nil
 }
