@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sync/atomic"
 
 	"github.com/paulmach/orb"
@@ -125,13 +126,48 @@ func (d *Dataset) Check(ctx context.Context, req CheckRequest) (*CheckResult, er
 		}
 	}
 	if len(d.rules.Clauses) > 0 && len(req.Layers) == 0 {
-		a, err := d.assess(ctx, req, out)
-		if err != nil {
-			return nil, fmt.Errorf("assess: %w", err)
+		covered := coverage(out)
+		switch {
+		case covered == 0:
+			// Outside every control unit the access list says nothing:
+			// no verdict rather than a "compatible" by default.
+			out.Notes = append(out.Notes, "场址不在数据集覆盖范围内（未落入任何环境管控单元），无法给出准入结论。")
+		default:
+			a, err := d.assess(ctx, req, out)
+			if err != nil {
+				return nil, fmt.Errorf("assess: %w", err)
+			}
+			out.Assessment = a
+			if covered < 0.9999 {
+				out.Notes = append(out.Notes, fmt.Sprintf("场址仅有 %.2f%% 落入环境管控单元，其余部分在数据集覆盖范围外，准入结论只针对覆盖部分。", covered*100))
+			}
 		}
-		out.Assessment = a
 	}
 	return out, nil
+}
+
+// coverage is the share of the site inside the control units (1 for a
+// point or line inside one, 0 outside all).
+func coverage(res *CheckResult) float64 {
+	share, in := 0.0, false
+	for _, h := range res.Hits {
+		if h.Layer != LayerControlUnits || !inside(h) {
+			continue
+		}
+		in = true
+		switch {
+		case h.OverlapRatio != nil:
+			share += *h.OverlapRatio
+		case h.OverlapLengthM != nil && res.Query.LengthM > 0:
+			share += *h.OverlapLengthM / res.Query.LengthM
+		default:
+			share = 1
+		}
+	}
+	if !in {
+		return 0
+	}
+	return math.Min(share, 1)
 }
 
 // Industries returns the classification the dataset's rules use.

@@ -12,15 +12,16 @@ import (
 // Dataset is a loaded, validated and indexed dataset. It is immutable and
 // safe for concurrent use.
 type Dataset struct {
-	info       Info
-	layers     []Layer
-	layerPos   map[string]int
-	featPos    []map[string]int // per layer: feature id → index
-	areas      [][]float64      // per layer, per feature: geodesic area (m²) for polygons
-	props      [][]json.RawMessage
-	rules      Rules
-	industries *Industries
-	index      *geo.Index
+	info        Info
+	layers      []Layer
+	layerPos    map[string]int
+	featPos     []map[string]int // per layer: feature id → index
+	areas       [][]float64      // per layer, per feature: geodesic area (m²) for polygons
+	props       [][]json.RawMessage
+	rules       Rules
+	clauseIndex clauseIndex
+	industries  *Industries
+	index       *geo.Index
 }
 
 // Options tune how a dataset is indexed and checked.
@@ -55,7 +56,8 @@ func NewDataset(info Info, layers []Layer, opts Options) (*Dataset, error) {
 	if probs := validateClauses(opts.Rules, layers, ind); len(probs) > 0 {
 		return nil, &ValidationError{Problems: probs}
 	}
-	d := &Dataset{info: info, layers: layers, layerPos: make(map[string]int, len(layers)), rules: opts.Rules, industries: ind}
+	opts.Rules = normalizeRules(opts.Rules)
+	d := &Dataset{info: info, layers: layers, layerPos: make(map[string]int, len(layers)), rules: opts.Rules, clauseIndex: newClauseIndex(opts.Rules), industries: ind}
 	specs := make([]geo.LayerSpec, len(layers))
 	for i, l := range layers {
 		d.layerPos[l.ID] = i

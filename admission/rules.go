@@ -2,6 +2,7 @@ package admission
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -218,6 +219,82 @@ func (d *Dataset) ClausesFor(layer string, f *Feature) []Clause {
 			c.Level == LevelZone && c.Scope.Layer == layer && (c.Scope.Category == "" || c.Scope.Category == f.Category):
 			out = append(out, c)
 		}
+	}
+	return out
+}
+
+// clauseIndex finds the clauses that may apply at a site without scanning
+// the whole access list: by level and scope, as indexes into the rules in
+// their order.
+type clauseIndex struct {
+	city     []int
+	district map[string][]int // county code →
+	unit     map[string][]int // unit code →
+	zone     map[string][]int // layer →
+}
+
+func newClauseIndex(r Rules) clauseIndex {
+	x := clauseIndex{district: map[string][]int{}, unit: map[string][]int{}, zone: map[string][]int{}}
+	for i, c := range r.Clauses {
+		switch c.Level {
+		case LevelCity:
+			x.city = append(x.city, i)
+		case LevelDistrict:
+			x.district[c.Scope.County] = append(x.district[c.Scope.County], i)
+		case LevelUnit:
+			x.unit[c.Scope.Unit] = append(x.unit[c.Scope.Unit], i)
+		case LevelZone:
+			x.zone[c.Scope.Layer] = append(x.zone[c.Scope.Layer], i)
+		}
+	}
+	return x
+}
+
+// relevant returns, in rules order, the clauses of the city and of the
+// districts, units and zone layers among hits (layer → hits that put the
+// site in the feature). Zone clauses are filtered by category later.
+func (x clauseIndex) relevant(hits map[string][]Hit) []int {
+	out := append([]int(nil), x.city...)
+	for _, h := range hits[LayerDistricts] {
+		out = append(out, x.district[h.ID]...)
+	}
+	for _, h := range hits[LayerControlUnits] {
+		out = append(out, x.unit[h.ID]...)
+	}
+	for layer := range hits {
+		out = append(out, x.zone[layer]...)
+	}
+	sort.Ints(out)
+	// A clause is listed once even when two hits select it.
+	uniq := out[:0]
+	for i, v := range out {
+		if i == 0 || v != out[i-1] {
+			uniq = append(uniq, v)
+		}
+	}
+	return uniq
+}
+
+// normalizeRules returns a copy of r whose industry prefixes are in
+// normal form ("26" → "C26"), so that matching is a string prefix test.
+// The prefixes were validated before.
+func normalizeRules(r Rules) Rules {
+	out := Rules{Clauses: make([]Clause, len(r.Clauses))}
+	norm := func(ps []string) []string {
+		if ps == nil {
+			return nil
+		}
+		n := make([]string, len(ps))
+		for i, p := range ps {
+			n[i], _ = NormalizeIndustryCode(p)
+		}
+		return n
+	}
+	for i, c := range r.Clauses {
+		if c.Industries != nil {
+			c.Industries = &IndustryFilter{Include: norm(c.Industries.Include), Exclude: norm(c.Industries.Exclude)}
+		}
+		out.Clauses[i] = c
 	}
 	return out
 }

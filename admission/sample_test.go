@@ -220,3 +220,39 @@ func BenchmarkSampleVerdictPolygon1000(b *testing.B) {
 		}
 	}
 }
+
+// The sample's access list gives the verdicts a planner expects at 渝中区's
+// seat, 658 m from the Yangtze.
+func TestSampleVerdicts(t *testing.T) {
+	d := loadSample(t)
+	seat := orb.Point{106.569, 29.553}
+	check := func(p admission.Project) *admission.Assessment {
+		res, err := d.Check(context.Background(), admission.CheckRequest{Geometry: seat, Project: p})
+		require.NoError(t, err)
+		require.NotNil(t, res.Assessment)
+		return res.Assessment
+	}
+	a := check(admission.Project{Industry: "C2614", Construction: "新建"})
+	assert.Equal(t, admission.VerdictProhibited, a.Verdict)
+	var yangtze *admission.ClauseResult
+	for i := range a.Clauses {
+		if a.Clauses[i].ID == "CQ-1-06" {
+			yangtze = &a.Clauses[i]
+		}
+	}
+	require.NotNil(t, yangtze, "the 1 km rule applies")
+	assert.Equal(t, admission.OutcomeTriggered, yangtze.Outcome)
+	var dist *float64
+	for _, p := range yangtze.Places {
+		if p.DistanceM != nil {
+			dist = p.DistanceM
+		}
+	}
+	require.NotNil(t, dist)
+	assert.InDelta(t, 658, *dist, 5)
+
+	assert.Equal(t, admission.VerdictCompatible, check(admission.Project{Industry: "I6450", Construction: "新建"}).Verdict)
+	none := check(admission.Project{})
+	assert.Equal(t, admission.VerdictInsufficient, none.Verdict)
+	assert.Contains(t, none.Missing, "industry")
+}

@@ -143,6 +143,13 @@ func inside(h Hit) bool {
 // assess evaluates every clause that applies at the site for project p.
 // res is the check's answer on all layers.
 func (d *Dataset) assess(ctx context.Context, req CheckRequest, res *CheckResult) (*Assessment, error) {
+	if req.Project.Industry != "" {
+		code, err := NormalizeIndustryCode(req.Project.Industry)
+		if err != nil {
+			return nil, err
+		}
+		req.Project.Industry = code
+	}
 	a := &Assessment{Construction: req.Project.Construction, Activity: req.Project.Activity, Missing: []string{}, Clauses: []ClauseResult{}, Units: []UnitVerdict{}}
 	if req.Project.Industry != "" {
 		ind, _ := d.industries.Lookup(req.Project.Industry)
@@ -165,14 +172,15 @@ func (d *Dataset) assess(ctx context.Context, req CheckRequest, res *CheckResult
 		}
 		return nil
 	}
-	distances, err := d.spatialDistances(ctx, req)
+	relevant := d.clauseIndex.relevant(hitsBy)
+	distances, err := d.spatialDistances(ctx, req, relevant)
 	if err != nil {
 		return nil, err
 	}
-	var results []ClauseResult
+	results := make([]ClauseResult, 0, len(relevant))
 	unitClauses := map[string][]int{}     // unit id → indexes into results
 	districtClauses := map[string][]int{} // county code → indexes into results
-	for i := range d.rules.Clauses {
+	for _, i := range relevant {
 		c := &d.rules.Clauses[i]
 		var places []Place
 		switch c.Level {
@@ -263,8 +271,8 @@ func (d *Dataset) assess(ctx context.Context, req CheckRequest, res *CheckResult
 		}
 	}
 	a.Label = VerdictLabel[a.Verdict]
-	a.Reason = reason(a)
 	sortClauses(a.Clauses)
+	a.Reason = reason(a)
 	return a, nil
 }
 
@@ -363,16 +371,18 @@ func (d *Dataset) judge(c *Clause, p Project, places []Place, dist map[*Clause]*
 	return r
 }
 
-// industryMatch reports the include prefix code falls under, unless an
-// exclusion also covers it.
+// industryMatch reports the include prefix a normalised code falls
+// under, unless an exclusion also covers it. The dataset's prefixes are
+// normalised when it is built, so a prefix match is a string prefix
+// ("C2614" falls under "C", "C26", "C261" and "C2614").
 func (d *Dataset) industryMatch(f *IndustryFilter, code string) (string, bool) {
 	for _, x := range f.Exclude {
-		if d.industries.MatchesPrefix(code, x) {
+		if strings.HasPrefix(code, x) {
 			return "", false
 		}
 	}
 	for _, in := range f.Include {
-		if d.industries.MatchesPrefix(code, in) {
+		if strings.HasPrefix(code, in) {
 			return in, true
 		}
 	}
@@ -396,33 +406,40 @@ type spatialHit struct {
 	distance float64
 }
 
-// spatialDistances measures, for every clause with a spatial condition,
-// the nearest qualifying feature within its limit (absent when none): one
-// query per layer, with the largest limit of that layer's clauses.
-func (d *Dataset) spatialDistances(ctx context.Context, req CheckRequest) (map[*Clause]*spatialHit, error) {
+// spatialDistances measures, for the clauses among relevant that carry a
+// spatial condition, the nearest qualifying feature within its limit
+// (absent when none): one query per layer, with the largest limit of that
+// layer's clauses.
+func (d *Dataset) spatialDistances(ctx context.Context, req CheckRequest, relevant []int) (map[*Clause]*spatialHit, error) {
+	byLayer := map[string][]*Clause{}
 	limit := map[string]float64{}
-	for i := range d.rules.Clauses {
-		if s := d.rules.Clauses[i].Spatial; s != nil {
-			limit[s.Layer] = math.Max(limit[s.Layer], s.WithinM)
+	var layers []string
+	for _, i := range relevant {
+		c := &d.rules.Clauses[i]
+		s := c.Spatial
+		if s == nil {
+			continue
 		}
-	}
-	out := map[*Clause]*spatialHit{}
-	layers := make([]string, 0, len(limit))
-	for l := range limit {
-		layers = append(layers, l)
+		if req.Project.Industry != "" && c.Industries != nil {
+			if _, ok := d.industryMatch(c.Industries, req.Project.Industry); !ok {
+				continue // not this industry's clause: nothing to measure
+			}
+		}
+		if _, seen := byLayer[s.Layer]; !seen {
+			layers = append(layers, s.Layer)
+		}
+		byLayer[s.Layer] = append(byLayer[s.Layer], c)
+		limit[s.Layer] = math.Max(limit[s.Layer], s.WithinM)
 	}
 	sort.Strings(layers)
+	out := map[*Clause]*spatialHit{}
 	for _, layer := range layers {
 		res, err := d.index.Query(ctx, geo.Query{Geometry: req.Geometry, BufferM: limit[layer], Layers: []string{layer}})
 		if err != nil {
 			return nil, fmt.Errorf("spatial condition on %s: %w", layer, err)
 		}
 		li := d.layerPos[layer]
-		for i := range d.rules.Clauses {
-			c := &d.rules.Clauses[i]
-			if c.Spatial == nil || c.Spatial.Layer != layer {
-				continue
-			}
+		for _, c := range byLayer[layer] {
 			for _, h := range res.Hits {
 				f := &d.layers[li].Features[h.Feature]
 				if h.DistanceM > c.Spatial.WithinM || !attrMatches(f, c.Spatial) {
@@ -455,16 +472,20 @@ func attrMatches(f *Feature, s *SpatialCondition) bool {
 	return containsString(s.Values, v)
 }
 
-// mergeDuplicates folds clauses with the same dimension, effect, text and
-// outcome (unit templates repeat across units) into one, keeping every
-// place.
+// mergeDuplicates folds unit clauses with the same dimension, effect,
+// text and outcome (unit templates repeat across units) into one,
+// keeping every place.
 func mergeDuplicates(rs []ClauseResult) []ClauseResult {
 	type key struct{ dim, effect, text, outcome string }
 	pos := map[key]int{}
-	var out []ClauseResult
+	out := make([]ClauseResult, 0, len(rs))
 	for _, r := range rs {
+		if r.Level != LevelUnit {
+			out = append(out, r)
+			continue
+		}
 		k := key{r.Dimension, r.Effect, r.Text, r.Outcome}
-		if i, ok := pos[k]; ok && r.Level == out[i].Level {
+		if i, ok := pos[k]; ok {
 			out[i].Places = append(out[i].Places, r.Places...)
 			out[i].Evidence = append(out[i].Evidence, r.Evidence...)
 			out[i].MergedIDs = append(out[i].MergedIDs, r.ID)
@@ -476,29 +497,54 @@ func mergeDuplicates(rs []ClauseResult) []ClauseResult {
 	return out
 }
 
-var outcomeOrder = map[string]int{OutcomeTriggered: 0, OutcomeNeedsInfo: 1, OutcomeNeedsReview: 2, OutcomeNotApplicable: 3}
+// rank returns the position of s in order (len(order) when absent).
+func rank(order []string, s string) int {
+	for i, x := range order {
+		if x == s {
+			return i
+		}
+	}
+	return len(order)
+}
+
+var (
+	outcomeOrder = []string{OutcomeTriggered, OutcomeNeedsInfo, OutcomeNeedsReview, OutcomeNotApplicable}
+	effectOrder  = []string{EffectProhibit, EffectRestrict, EffectRequire, EffectEncourage, EffectInfo}
+)
 
 // sortClauses orders by dimension as published, triggered ones first,
 // then the strictest effect, then id.
 func sortClauses(rs []ClauseResult) {
-	dim := map[string]int{}
-	for i, d := range Dimensions {
-		dim[d] = i
+	keys := make([]clauseKey, len(rs))
+	for i, r := range rs {
+		keys[i] = clauseKey{rank(Dimensions, r.Dimension), rank(outcomeOrder, r.Outcome), rank(effectOrder, r.Effect)}
 	}
-	eff := map[string]int{EffectProhibit: 0, EffectRestrict: 1, EffectRequire: 2, EffectEncourage: 3, EffectInfo: 4}
-	sort.SliceStable(rs, func(i, j int) bool {
-		a, b := rs[i], rs[j]
-		if dim[a.Dimension] != dim[b.Dimension] {
-			return dim[a.Dimension] < dim[b.Dimension]
-		}
-		if outcomeOrder[a.Outcome] != outcomeOrder[b.Outcome] {
-			return outcomeOrder[a.Outcome] < outcomeOrder[b.Outcome]
-		}
-		if eff[a.Effect] != eff[b.Effect] {
-			return eff[a.Effect] < eff[b.Effect]
-		}
-		return a.ID < b.ID
-	})
+	sort.Stable(byClauseKey{rs, keys})
+}
+
+type clauseKey struct{ dim, outcome, effect int }
+
+type byClauseKey struct {
+	rs   []ClauseResult
+	keys []clauseKey
+}
+
+func (b byClauseKey) Len() int { return len(b.rs) }
+func (b byClauseKey) Swap(i, j int) {
+	b.rs[i], b.rs[j] = b.rs[j], b.rs[i]
+	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
+}
+func (b byClauseKey) Less(i, j int) bool {
+	a, c := b.keys[i], b.keys[j]
+	switch {
+	case a.dim != c.dim:
+		return a.dim < c.dim
+	case a.outcome != c.outcome:
+		return a.outcome < c.outcome
+	case a.effect != c.effect:
+		return a.effect < c.effect
+	}
+	return b.rs[i].ID < b.rs[j].ID
 }
 
 // reason is the one-line Chinese reason of the verdict.
@@ -532,7 +578,7 @@ func reason(a *Assessment) string {
 	}
 	ev := ""
 	if len(deciding.Evidence) > 0 {
-		ev = "：" + deciding.Evidence[len(deciding.Evidence)-1]
+		ev = "：" + strings.Join(deciding.Evidence, "；")
 	}
 	return fmt.Sprintf("依据条款 %s（%s）%s", deciding.ID, deciding.Dimension, ev)
 }

@@ -202,3 +202,18 @@ func TestClausesAreValidated(t *testing.T) {
 	require.ErrorAs(t, err, &ve)
 	assert.GreaterOrEqual(t, len(ve.Problems), 10, "%v", ve)
 }
+
+func TestNoVerdictOutsideCoverage(t *testing.T) {
+	d := verdictFixture(t)
+	res, err := d.Check(context.Background(), CheckRequest{Geometry: orb.Point{107, 30}, Project: Project{Industry: "C2614"}})
+	require.NoError(t, err)
+	assert.Nil(t, res.Assessment)
+	require.Len(t, res.Notes, 1)
+	assert.Contains(t, res.Notes[0], "覆盖范围")
+	// Half outside: a verdict for the covered half, and a note.
+	res, err = d.Check(context.Background(), CheckRequest{Geometry: sq(106.49, 29.55, 106.51, 29.56), Project: Project{Industry: "I6450"}})
+	require.NoError(t, err)
+	require.NotNil(t, res.Assessment)
+	require.NotEmpty(t, res.Notes)
+	assert.Contains(t, res.Notes[len(res.Notes)-1], "覆盖范围外")
+}
