@@ -36,6 +36,10 @@ async function check(ev) {
   });
   const buf = document.getElementById("buffer").value.trim();
   if (buf !== "") q.set("buffer_m", buf);
+  const industry = document.getElementById("industry").value.trim().split(/\s+/)[0] || "";
+  if (industry !== "") q.set("industry", industry);
+  const construction = document.getElementById("construction").value;
+  if (construction !== "") q.set("construction", construction);
   try {
     const r = await fetch("/api/v1/check?" + q.toString());
     const body = await r.json();
@@ -53,8 +57,42 @@ async function check(ev) {
   }
 }
 
+const effects = { prohibit: "禁止", restrict: "限制", require: "要求", encourage: "鼓励", info: "说明" };
+
+const outcomes = {
+  triggered: "触发", needs_information: "待补充信息", needs_review: "需人工研判", not_applicable: "不适用",
+};
+
+// renderAssessment shows the verdict banner and the clauses that matter:
+// triggered, missing information, and those needing review.
+function renderAssessment(a) {
+  const box = el("div");
+  const banner = el("div", `准入结论：${a.label}。${a.reason}`);
+  banner.className = "verdict v-" + a.verdict;
+  box.append(banner);
+  let dim = "";
+  for (const c of a.clauses) {
+    if (c.outcome === "not_applicable") continue;
+    if (c.dimension !== dim) {
+      dim = c.dimension;
+      box.append(el("h3", dim));
+    }
+    const div = el("div");
+    div.className = "clause";
+    const tag = el("span", (outcomes[c.outcome] || c.outcome) + "·" + (effects[c.effect] || c.effect));
+    tag.className = "tag" + (c.outcome === "triggered" ? " " + c.effect : "");
+    div.append(tag, el("strong", c.id + " "), document.createTextNode(c.text));
+    const ul = el("ul");
+    for (const e of c.evidence) ul.append(el("li", e));
+    div.append(ul);
+    box.append(div);
+  }
+  return box;
+}
+
 function render(out, res) {
   const parts = [];
+  if (res.assessment) parts.push(renderAssessment(res.assessment));
   if (res.hits.length === 0) {
     parts.push(el("p", "未命中任何图层要素（该点不在数据覆盖范围内，且缓冲距离内无要素）。"));
   } else {
@@ -79,6 +117,25 @@ function render(out, res) {
 document.getElementById("form").addEventListener("submit", check);
 showDataset();
 
+// Industry autocomplete over GB/T 4754-2017 codes and names.
+let suggestTimer = 0;
+document.getElementById("industry").addEventListener("input", (ev) => {
+  clearTimeout(suggestTimer);
+  const q = ev.target.value.trim();
+  if (q.length < 1) return;
+  suggestTimer = setTimeout(async () => {
+    const r = await fetch("/api/v1/industries?limit=15&q=" + encodeURIComponent(q));
+    if (!r.ok) return;
+    const body = await r.json();
+    const list = document.getElementById("industries");
+    list.replaceChildren(...body.industries.map((i) => {
+      const o = document.createElement("option");
+      o.value = i.code + " " + i.name;
+      return o;
+    }));
+  }, 150);
+});
+
 // A link such as /?lon=106.55&lat=29.56&buffer_m=1000 fills the form and
 // runs the check, so that a result can be shared.
 const params = new URLSearchParams(location.search);
@@ -86,5 +143,7 @@ if (params.has("lon") && params.has("lat")) {
   document.getElementById("lon").value = params.get("lon");
   document.getElementById("lat").value = params.get("lat");
   if (params.has("buffer_m")) document.getElementById("buffer").value = params.get("buffer_m");
+  if (params.has("industry")) document.getElementById("industry").value = params.get("industry");
+  if (params.has("construction")) document.getElementById("construction").value = params.get("construction");
   document.getElementById("form").requestSubmit();
 }
