@@ -8,12 +8,25 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 LOADADDR ?= 127.0.0.1:18080
 
-.PHONY: all build run test deps vet fmt-check bench loadtest sample sample-x10 clean
+.PHONY: all build run test deps browser-deps vet fmt-check bench loadtest sample sample-x10 clean
 
 all: build
 
 deps:
 	$(GO) mod download
+
+# Debian's chromium (and a CJK font) for the browser tests. Without root
+# it only warns: the browser tests then skip, except under CI where they
+# fail.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei >/dev/null; \
+	  else \
+	    echo "chromium is missing and this is not root: install it with apt-get install chromium fonts-wqy-microhei"; \
+	  fi; \
+	fi
 
 build: deps
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/sanxian
@@ -28,7 +41,7 @@ fmt-check:
 vet: deps
 	$(GO) vet ./...
 
-test: deps fmt-check vet
+test: deps browser-deps fmt-check vet
 	$(GO) test -race -count=1 ./...
 
 # Benchmarks: engine (synthetic partition of the sample's size) and the
