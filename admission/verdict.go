@@ -117,14 +117,9 @@ type Assessment struct {
 	Units        []UnitVerdict  `json:"units"`
 }
 
-// place turns a hit into a Place with the share of the site it holds.
+// place turns a hit into a Place; the caller sets the share of the site.
 func place(h Hit) Place {
-	p := Place{Layer: h.Layer, ID: h.ID, Name: h.Name, Relation: string(h.Relation)}
-	switch {
-	case h.OverlapRatio != nil:
-		p.ShareOfSite = h.OverlapRatio
-	}
-	return p
+	return Place{Layer: h.Layer, ID: h.ID, Name: h.Name, Relation: string(h.Relation)}
 }
 
 // inside reports whether a hit puts the site (partly) in the feature: a
@@ -182,42 +177,27 @@ func (d *Dataset) assess(ctx context.Context, req CheckRequest, res *CheckResult
 	districtClauses := map[string][]int{} // county code → indexes into results
 	for _, i := range relevant {
 		c := &d.rules.Clauses[i]
+		// Where the clause applies: the hit features its scope names.
 		var places []Place
+		collect := func(hits []Hit, match func(Hit) bool) {
+			for _, h := range hits {
+				if match(h) {
+					p := place(h)
+					p.ShareOfSite = share(h)
+					places = append(places, p)
+				}
+			}
+		}
 		switch c.Level {
-		case LevelCity:
 		case LevelDistrict:
-			for _, h := range hitsBy[LayerDistricts] {
-				if h.ID == c.Scope.County {
-					p := place(h)
-					p.ShareOfSite = share(h)
-					places = append(places, p)
-				}
-			}
-			if places == nil {
-				continue
-			}
+			collect(hitsBy[LayerDistricts], func(h Hit) bool { return h.ID == c.Scope.County })
 		case LevelUnit:
-			for _, h := range hitsBy[LayerControlUnits] {
-				if h.ID == c.Scope.Unit {
-					p := place(h)
-					p.ShareOfSite = share(h)
-					places = append(places, p)
-				}
-			}
-			if places == nil {
-				continue
-			}
+			collect(hitsBy[LayerControlUnits], func(h Hit) bool { return h.ID == c.Scope.Unit })
 		case LevelZone:
-			for _, h := range hitsBy[c.Scope.Layer] {
-				if c.Scope.Category == "" || h.Category == c.Scope.Category {
-					p := place(h)
-					p.ShareOfSite = share(h)
-					places = append(places, p)
-				}
-			}
-			if places == nil {
-				continue
-			}
+			collect(hitsBy[c.Scope.Layer], func(h Hit) bool { return c.Scope.Category == "" || h.Category == c.Scope.Category })
+		}
+		if c.Level != LevelCity && places == nil {
+			continue
 		}
 		r := d.judge(c, req.Project, places, distances)
 		if r.Outcome == "" {
