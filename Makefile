@@ -55,6 +55,8 @@ loadtest: build
 	pid=$$!; trap "kill $$pid 2>/dev/null" EXIT; \
 	for i in $$(seq 1 100); do curl -fsS http://$(LOADADDR)/readyz >/dev/null 2>&1 && break; sleep 0.1; done; \
 	$(GO) run ./cmd/loadtest -url http://$(LOADADDR) -duration 20s -mix point && \
+	$(GO) run ./cmd/loadtest -url http://$(LOADADDR) -duration 20s -mix point -extra 'industry=C2614&construction=新建' && \
+	$(GO) run ./cmd/loadtest -url http://$(LOADADDR) -duration 20s -mix point -extra 'layers=districts,control_units,eco_redline,nature_reserves,water_sources,rivers' && \
 	$(GO) run ./cmd/loadtest -url http://$(LOADADDR) -duration 20s -mix mixed -workers 8
 
 # Regenerate the committed sample dataset (deterministic).

@@ -34,6 +34,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	rate := fs.Int("rate", 0, "requests per second; 0 = as fast as the workers go")
 	workers := fs.Uint64("workers", 16, "concurrent workers")
 	mix := fs.String("mix", "point", "point | line | polygon | mixed")
+	extra := fs.String("extra", "", "extra query parameters for point checks, e.g. industry=C2614 or layers=districts,control_units")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -57,6 +58,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		switch kind {
 		case "point":
 			t.Method, t.URL, t.Body = http.MethodGet, fmt.Sprintf("%s/api/v1/check?lon=%.6f&lat=%.6f", *base, lon, lat), nil
+			if *extra != "" {
+				t.URL += "&" + *extra
+			}
 		case "line":
 			t.Method, t.URL, t.Body = http.MethodPost, *base+"/api/v1/check", line(lon, lat)
 		case "polygon":
@@ -80,7 +84,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	m.Close()
 	after, _ := residentBytes(*base)
-	fmt.Fprintf(stdout, "mix=%s workers=%d duration=%s\n", *mix, *workers, *duration)
+	fmt.Fprintf(stdout, "mix=%s extra=%q workers=%d duration=%s\n", *mix, *extra, *workers, *duration)
 	fmt.Fprintf(stdout, "requests=%d throughput=%.0f/s success=%.4f\n", m.Requests, m.Throughput, m.Success)
 	fmt.Fprintf(stdout, "latency p50=%s p90=%s p99=%s max=%s\n", m.Latencies.P50, m.Latencies.P90, m.Latencies.P99, m.Latencies.Max)
 	fmt.Fprintf(stdout, "status codes=%v errors=%d\n", codes, len(m.Errors))
