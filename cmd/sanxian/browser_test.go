@@ -30,34 +30,6 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// serveSample starts `sanxian serve` on the embedded sample and returns
-// its base URL; the server stops when the test ends.
-func serveSample(t *testing.T) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, &stdout, &stderr) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
-	var base string
-	require.Eventually(t, func() bool {
-		m := listening.FindStringSubmatch(stdout.String())
-		if m == nil {
-			return false
-		}
-		base = "http://" + m[1]
-		return true
-	}, 30*time.Second, 20*time.Millisecond, "no listening line; stderr: %s", stderr.String())
-	return base
-}
-
 // browser starts a headless Chromium with the flags that work on these
 // machines (no network, fresh profile).
 func browser(t *testing.T) context.Context {
@@ -80,7 +52,7 @@ func browser(t *testing.T) context.Context {
 // The start page, driven as a person would: type a point, an industry
 // and a construction type, submit, read the verdict and its clauses.
 func TestStartPageInBrowser(t *testing.T) {
-	base := serveSample(t)
+	base := startServe(t).base
 	ctx := browser(t)
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(base+"/")))
 	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#form"))))

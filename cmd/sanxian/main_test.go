@@ -87,25 +87,53 @@ func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 var listening = regexp.MustCompile(`正在监听 http://(\S+)`)
 
-func TestServe(t *testing.T) {
-	dir := writeTestDataset(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--log-format", "json", "--timeout", "5s"}, &stdout, &stderr)
-	}()
+// server is a `sanxian serve` started by a test.
+type server struct {
+	base           string
+	stdout, stderr *syncBuffer
+	cancel         context.CancelFunc
+	done           chan int
+}
 
-	var base string
+// startServe runs `sanxian serve --addr 127.0.0.1:0 args…` and waits for
+// its listening line. Call stop (or let the test end) to shut it down.
+func startServe(t *testing.T, args ...string) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &server{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	go func() {
+		s.done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), s.stdout, s.stderr)
+	}()
+	t.Cleanup(func() { s.stop(t) })
 	require.Eventually(t, func() bool {
-		m := listening.FindStringSubmatch(stdout.String())
+		m := listening.FindStringSubmatch(s.stdout.String())
 		if m == nil {
 			return false
 		}
-		base = "http://" + m[1]
+		s.base = "http://" + m[1]
 		return true
-	}, 10*time.Second, 10*time.Millisecond, "no listening line; stderr: %s", stderr.String())
+	}, 30*time.Second, 10*time.Millisecond, "no listening line; stderr: %s", s.stderr.String())
+	return s
+}
+
+// stop shuts the server down and returns its exit code (-1 if it did not
+// stop within 20 s).
+func (s *server) stop(t *testing.T) int {
+	s.cancel()
+	select {
+	case code := <-s.done:
+		s.done <- code // stop may be called again by the cleanup
+		return code
+	case <-time.After(20 * time.Second):
+		t.Error("serve did not stop after cancel")
+		return -1
+	}
+}
+
+func TestServe(t *testing.T) {
+	dir := writeTestDataset(t)
+	srv := startServe(t, "--data", dir, "--log-format", "json", "--timeout", "5s")
+	base, stderr := srv.base, srv.stderr
 
 	get := func(path string) (int, []byte) {
 		res, err := http.Get(base + path)
@@ -150,13 +178,7 @@ func TestServe(t *testing.T) {
 	assert.Contains(t, stderr.String(), "数据集已加载")
 	assert.Contains(t, stderr.String(), `"checksum":"sha256:`)
 
-	cancel()
-	select {
-	case code := <-done:
-		assert.Equal(t, 0, code, "clean shutdown; stderr: %s", stderr.String())
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop after cancel")
-	}
+	assert.Equal(t, 0, srv.stop(t), "clean shutdown; stderr: %s", stderr.String())
 	assert.Contains(t, stderr.String(), "已关闭")
 	_, err = http.Get(base + "/healthz")
 	assert.Error(t, err, "server still answering after shutdown")
