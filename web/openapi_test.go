@@ -30,7 +30,8 @@ func TestOpenAPIValid(t *testing.T) {
 	assert.Equal(t, "3.0.3", doc.OpenAPI)
 }
 
-var ginParam = regexp.MustCompile(`:([A-Za-z_]+)`)
+// ginParam matches a Gin path parameter, :name or the catch-all *name.
+var ginParam = regexp.MustCompile(`[:*]([A-Za-z_]+)`)
 
 // TestOpenAPIMatchesRoutes fails when a route is missing from the document
 // or the document describes a route that does not exist.

@@ -2,21 +2,56 @@ package web
 
 import (
 	"embed"
+	"fmt"
+	"io/fs"
 	"net/http"
+	"path"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 )
 
-// page holds the embedded start page: a point-check form over the JSON
-// API, with no third-party code. The map page replaces it.
+// page holds the embedded map page (index.html, app.js) and the vendored
+// browser libraries it loads from /vendor/: Leaflet 1.9.4 and
+// @geoman-io/leaflet-geoman-free 2.20.2, copied unchanged from their npm
+// packages with their licences. Nothing is fetched from the network at
+// run time.
 //
-//go:embed page/index.html page/app.js
+//go:embed page/index.html page/app.js page/vendor
 var page embed.FS
+
+// vendorTypes are the content types of the vendored files; a file with
+// any other extension is answered as text/plain.
+var vendorTypes = map[string]string{
+	".js":  "text/javascript; charset=utf-8",
+	".css": "text/css; charset=utf-8",
+	".png": "image/png",
+}
 
 func (s *Server) index(c *gin.Context) { s.pageFile(c, "page/index.html", "text/html; charset=utf-8") }
 
 func (s *Server) appJS(c *gin.Context) {
 	s.pageFile(c, "page/app.js", "text/javascript; charset=utf-8")
+}
+
+// vendor serves a file under page/vendor. Paths are cleaned, so "..",
+// directories and missing files all answer 404 route_not_found.
+func (s *Server) vendor(c *gin.Context) {
+	p := path.Clean("/" + c.Param("filepath"))
+	name := "page/vendor" + p
+	b, err := fs.ReadFile(page, name)
+	if err != nil || p == "/" {
+		s.fail(c, newError(CodeRouteNotFound, fmt.Sprintf("没有这个页面文件：%s。", c.Request.URL.Path),
+			map[string]any{"path": c.Request.URL.Path}))
+		return
+	}
+	ct, ok := vendorTypes[strings.ToLower(path.Ext(p))]
+	if !ok {
+		ct = "text/plain; charset=utf-8"
+	}
+	// The files are versioned by the binary; a day of caching is safe.
+	c.Header("Cache-Control", "public, max-age=86400")
+	c.Data(http.StatusOK, ct, b)
 }
 
 func (s *Server) pageFile(c *gin.Context, name, contentType string) {

@@ -123,6 +123,7 @@ func (s *Server) routes() *gin.Engine {
 
 	e.GET("/", s.index)
 	e.GET("/app.js", s.appJS)
+	e.GET("/vendor/*filepath", s.vendor)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", gin.WrapH(s.metrics.handler()))

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +42,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-quic", true),
 		chromedp.Flag("no-first-run", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800),
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
@@ -49,46 +51,156 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
-// The start page, driven as a person would: type a point, an industry
-// and a construction type, submit, read the verdict and its clauses.
-func TestStartPageInBrowser(t *testing.T) {
+// openMap opens the map page at path, sized 1280×800, and waits until the
+// control-unit layer has drawn features. It returns how long that took
+// from navigation.
+func openMap(t *testing.T, ctx context.Context, base, path string) time.Duration {
+	t.Helper()
+	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)))
+	start := time.Now()
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(base+path)))
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll(".leaflet-overlay-pane .leaflet-sx-control_units-pane path").length > 0`))
+	require.NoError(t, err, "the control-unit layer never drew")
+	return time.Since(start)
+}
+
+// saveScreenshot writes a PNG of the page to dir and, when set, to
+// $SANXIAN_ARTIFACTS.
+func saveScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	require.NoError(t, err)
+	dirs := []string{t.TempDir()}
+	if a := os.Getenv("SANXIAN_ARTIFACTS"); a != "" {
+		require.NoError(t, os.MkdirAll(a, 0o755))
+		dirs = append(dirs, a)
+	}
+	for _, d := range dirs {
+		p := filepath.Join(d, name)
+		require.NoError(t, os.WriteFile(p, png, 0o644))
+		t.Logf("screenshot: %s", p)
+	}
+}
+
+// The map page loads offline: the vendored Leaflet draws the control
+// units and districts for the viewport, with the legend, the layer
+// control, the Geoman toolbar and the synthetic-data notice.
+func TestMapPageLoads(t *testing.T) {
 	base := startServe(t).base
 	ctx := browser(t)
-	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(base+"/")))
-	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#form"))))
+	took := openMap(t, ctx, base, "/")
+	t.Logf("navigation to first map render: %s", took.Round(time.Millisecond))
+
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".leaflet-overlay-pane path").length`))
+	require.NoError(t, err)
+	assert.Greater(t, n, 0, "SVG paths in the overlay pane")
 	notice, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const t = document.getElementById("dataset").textContent; return t.includes("合成") ? t : null })()`))
 	require.NoError(t, err)
 	assert.Contains(t, notice, "非官方数据")
-
-	for _, step := range []chromedp.Action[chromedp.Void]{
-		chromedp.SetValue(chromedp.CSS("#lon"), "106.569"),
-		chromedp.SetValue(chromedp.CSS("#lat"), "29.553"),
-		chromedp.SetValue(chromedp.CSS("#buffer"), "0"),
-		chromedp.SendKeys(chromedp.CSS("#industry"), "C2614"),
-		chromedp.SetValue(chromedp.CSS("#construction"), "新建"),
-		chromedp.Click(chromedp.CSS("button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS(".verdict")),
-	} {
-		require.NoError(t, chromedp.Do(ctx, step))
+	ui, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(".legend").textContent + "|" + document.querySelector(".leaflet-control-layers").textContent + "|" + document.querySelectorAll(".leaflet-pm-toolbar .button-container").length`))
+	require.NoError(t, err)
+	for _, want := range []string{"优先保护单元", "重点管控单元", "一般管控单元", "生态保护红线", "区县", "饮用水水源保护区"} {
+		assert.Contains(t, ui, want)
 	}
-	verdict, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".verdict")))
+	labels, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll(".district-label")].map(e => e.textContent).join(",")`))
+	require.NoError(t, err)
+	assert.Contains(t, labels, "渝中区")
+}
+
+// A polygon drawn with mouse clicks in 渝中区 is checked at once: the
+// verdict banner appears and the hit table lists the district and its
+// control unit.
+func TestMapPageDrawPolygon(t *testing.T) {
+	base := startServe(t).base
+	ctx := browser(t)
+	openMap(t, ctx, base, "/?")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#industry"), "C2614"),
+		chromedp.SetValue(chromedp.CSS("#construction"), "新建"),
+	))
+	// Centre on the spot, wait for the layer to be refetched there, then
+	// turn on Geoman's polygon mode.
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { window.loadedBefore = document.querySelectorAll(".leaflet-sx-control_units-pane path").length; sanxianMap.setView([29.556, 106.57], 14, {animate: false}); return true })()`))
+	require.NoError(t, err)
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("status").className !== "loading" && document.querySelectorAll(".leaflet-sx-control_units-pane path").length > 0`, chromedp.WithPollingTimeout(10*time.Second)))
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Sleep(400*time.Millisecond)))
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`(sanxianMap.pm.enableDraw("Polygon"), sanxianMap.pm.globalDrawModeEnabled())`))
+	require.NoError(t, err)
+
+	//   (106.565,29.560) ┌────┐ (106.575,29.560)
+	//                    │ ·  │   · = 106.57,29.556
+	//   (106.565,29.552) └────┘ (106.575,29.552)
+	corners := [][2]float64{{106.565, 29.552}, {106.575, 29.552}, {106.575, 29.560}, {106.565, 29.560}, {106.565, 29.552}}
+	var last time.Time
+	for i, c := range corners {
+		if i > 0 { // a pause between clicks, so no two make a double-click
+			require.NoError(t, chromedp.Do(ctx, chromedp.Sleep(250*time.Millisecond)))
+		}
+		xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](fmt.Sprintf(
+			`(() => { const p = sanxianMap.latLngToContainerPoint([%f, %f]); const r = sanxianMap.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y] })()`, c[1], c[0])))
+		require.NoError(t, err)
+		require.NoError(t, chromedp.Do(ctx, chromedp.MouseClickXY(xy[0], xy[1], chromedp.ButtonLeft)))
+		last = time.Now()
+	}
+	verdict, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const e = document.querySelector(".verdict"); return e ? e.textContent : null })()`, chromedp.WithPollingTimeout(15*time.Second)))
+	require.NoError(t, err, "no verdict after drawing")
+	t.Logf("draw's last click to verdict: %s", time.Since(last).Round(time.Millisecond))
+	assert.Contains(t, verdict, "禁止准入")
+
+	hits, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#hits tr.hit")].map(r => [...r.cells].map(c => c.textContent).join("|"))`))
+	require.NoError(t, err)
+	joined := strings.Join(hits, "\n")
+	assert.Contains(t, joined, "渝中区")
+	unit := false
+	for _, h := range hits {
+		if strings.HasPrefix(h, "环境管控单元|ZH500103") {
+			unit = true
+			assert.Contains(t, h, "亩", "overlap area in 亩")
+		}
+	}
+	assert.True(t, unit, "no control unit ZH500103… in the hits:\n%s", joined)
+	site, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#result")))
+	require.NoError(t, err)
+	assert.Contains(t, site, "地块，4 个顶点")
+
+	// Hovering a hit row draws that feature highlighted.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector("#hits tr.hit").dispatchEvent(new MouseEvent("mouseenter"))`)))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll(".leaflet-sx-highlight-pane path").length > 0`, chromedp.WithPollingTimeout(5*time.Second)))
+	assert.NoError(t, err, "hovered hit not highlighted")
+	saveScreenshot(t, ctx, "map-draw-polygon.png")
+}
+
+// A shared link runs a point check (the start page's behaviour, kept);
+// bad input and a point outside the data get Chinese messages.
+func TestMapPageURLPointCheck(t *testing.T) {
+	base := startServe(t).base
+	ctx := browser(t)
+	openMap(t, ctx, base, "/?"+url.Values{"lon": {"106.569"}, "lat": {"29.553"}, "industry": {"C2614"}, "construction": {"新建"}}.Encode())
+	verdict, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const e = document.querySelector(".verdict"); return e ? e.textContent : null })()`))
 	require.NoError(t, err)
 	assert.Contains(t, verdict, "禁止准入")
-	clauses, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#result")))
+	out, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#result")))
 	require.NoError(t, err)
-	assert.Contains(t, clauses, "CQ-1-06")
-	assert.Contains(t, clauses, "最近 658 m，小于 1000 m")
-	assert.Contains(t, clauses, "渝中区")
+	assert.Contains(t, out, "CQ-1-06")
+	assert.Contains(t, out, "最近 658 m，小于 1000 m")
+	assert.Contains(t, out, "渝中区")
+	markers, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".leaflet-marker-icon").length`))
+	require.NoError(t, err)
+	assert.Equal(t, 1, markers, "the point is marked on the map")
 
 	// Bad input gets a Chinese message, not a blank panel.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(base+"/?lon=abc&lat=29.5")))
 	msg, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const e = document.querySelector("#result .error"); return e ? e.textContent : null })()`))
 	require.NoError(t, err)
 	assert.Contains(t, msg, "经度")
+	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#status")))
+	require.NoError(t, err)
+	assert.Contains(t, status, "核查失败")
 
 	// Outside the data: no verdict, and the page says why.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(base+"/?"+url.Values{"lon": {"100"}, "lat": {"30"}, "industry": {"C2614"}}.Encode())))
-	out, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const t = document.getElementById("result").textContent; return t.includes("覆盖范围") ? t : null })()`))
+	out, err = chromedp.Run(ctx, chromedp.Poll[string](`(() => { const t = document.getElementById("result").textContent; return t.includes("覆盖范围") ? t : null })()`))
 	require.NoError(t, err)
 	assert.True(t, strings.Contains(out, "无法给出准入结论"), out)
 }
