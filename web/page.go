@@ -11,13 +11,14 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// page holds the embedded map page (index.html, app.js) and the vendored
+// page holds the embedded map page (index.html, app.js), the printable
+// report page (report.html, report.js, report.css) and the vendored
 // browser libraries it loads from /vendor/: Leaflet 1.9.4 and
 // @geoman-io/leaflet-geoman-free 2.20.2, copied unchanged from their npm
 // packages with their licences. Nothing is fetched from the network at
 // run time.
 //
-//go:embed page/index.html page/app.js page/vendor
+//go:embed page/index.html page/app.js page/report.html page/report.js page/report.css page/vendor
 var page embed.FS
 
 // vendorTypes are the content types of the vendored files; a file with
@@ -32,6 +33,20 @@ func (s *Server) index(c *gin.Context) { s.pageFile(c, "page/index.html", "text/
 
 func (s *Server) appJS(c *gin.Context) {
 	s.pageFile(c, "page/app.js", "text/javascript; charset=utf-8")
+}
+
+// report serves the printable 查询报告. The page reads the check that
+// the map page stored in the browser; the server keeps nothing.
+func (s *Server) report(c *gin.Context) {
+	s.pageFile(c, "page/report.html", "text/html; charset=utf-8")
+}
+
+func (s *Server) reportJS(c *gin.Context) {
+	s.pageFile(c, "page/report.js", "text/javascript; charset=utf-8")
+}
+
+func (s *Server) reportCSS(c *gin.Context) {
+	s.pageFile(c, "page/report.css", "text/css; charset=utf-8")
 }
 
 // vendor serves a file under page/vendor. Paths are cleaned, so "..",

@@ -123,6 +123,9 @@ func (s *Server) routes() *gin.Engine {
 
 	e.GET("/", s.index)
 	e.GET("/app.js", s.appJS)
+	e.GET("/report", s.report)
+	e.GET("/report.js", s.reportJS)
+	e.GET("/report.css", s.reportCSS)
 	e.GET("/vendor/*filepath", s.vendor)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)

@@ -1,16 +1,20 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -204,3 +208,115 @@ func TestMapPageURLPointCheck(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.Contains(out, "无法给出准入结论"), out)
 }
+
+// saveArtifact writes b to dir and, when set, to $SANXIAN_ARTIFACTS.
+func saveArtifact(t *testing.T, dir, name string, b []byte) {
+	t.Helper()
+	dirs := []string{dir}
+	if a := os.Getenv("SANXIAN_ARTIFACTS"); a != "" {
+		require.NoError(t, os.MkdirAll(a, 0o755))
+		dirs = append(dirs, a)
+	}
+	for _, d := range dirs {
+		p := filepath.Join(d, name)
+		require.NoError(t, os.WriteFile(p, b, 0o644))
+		t.Logf("artifact: %s", p)
+	}
+}
+
+var reportNumber = regexp.MustCompile(`SX-\d{8}-\d{6}-[0-9a-f]{6}`)
+
+// 生成查询报告 after a shared-link point check opens the printable report
+// (in the same tab, as the test asks): report number, dataset checksum,
+// verdict, the clause on the Yangtze, the disclaimer and an SVG map; it
+// prints to an A4 PDF.
+func TestReportPage(t *testing.T) {
+	base := startServe(t).base
+	ctx := browser(t)
+	openMap(t, ctx, base, "/?"+url.Values{"lon": {"106.569"}, "lat": {"29.553"}, "industry": {"C2614"}, "construction": {"新建"}}.Encode())
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!document.querySelector(".verdict") && !document.getElementById("report").disabled`))
+	require.NoError(t, err, "the report button was not enabled after the check")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#pname"), "某化工原料项目（测试）"),
+		chromedp.Evaluate[chromedp.Void](`window.sanxianReportSameTab = true`),
+		chromedp.Click(chromedp.CSS("#report")),
+	))
+	// The click navigates, which can break a running poll: ask again.
+	require.Eventually(t, func() bool {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.pathname === "/report" && window.sanxianReportReady === true`))
+		return err == nil && ok
+	}, 20*time.Second, 100*time.Millisecond, "the report never finished")
+	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(1000, 1400)))
+
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#report")))
+	require.NoError(t, err)
+	assert.Contains(t, text, "建设项目环境准入查询报告")
+	assert.Regexp(t, reportNumber, text)
+	assert.Contains(t, text, "sha256:ff6ef2b8", "dataset checksum")
+	assert.Contains(t, text, "合成样例数据")
+	assert.Contains(t, text, "某化工原料项目（测试）")
+	assert.Contains(t, text, "C2614 有机化学原料制造")
+	assert.Contains(t, text, "106.569000")
+	verdict, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#verdict")))
+	require.NoError(t, err)
+	assert.Contains(t, verdict, "禁止准入")
+	clauses, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#clauses")))
+	require.NoError(t, err)
+	assert.Contains(t, clauses, "CQ-1-06")
+	assert.Contains(t, clauses, "触发")
+	assert.NotContains(t, clauses, "不适用")
+	assert.Contains(t, text, "本报告依据所列数据集自动生成，仅供建设项目选址选线前期参考，不替代生态环境主管部门的审查意见；合成样例数据不得用于实际审批")
+	hits, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#hits")))
+	require.NoError(t, err)
+	assert.Contains(t, hits, "渝中区")
+	assert.Contains(t, hits, "邻近")
+	paths, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#map svg path").length`))
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, paths, 1, "SVG paths in the report map")
+	site, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#map svg .site").length`))
+	require.NoError(t, err)
+	assert.Equal(t, 1, site, "the site is drawn on the map")
+	scale, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#map svg .scalebar").textContent`))
+	require.NoError(t, err)
+	assert.Regexp(t, `^0[0-9.]+(m|km)$`, scale, "scale bar ticks and unit")
+
+	dir := t.TempDir()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	require.NoError(t, err)
+	saveArtifact(t, dir, "report.png", png)
+
+	pdf, err := chromedp.Run(ctx, func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
+		r, err := cdp.Call(ctx, tg, page.PrintToPDF, page.PrintToPDFParams{
+			PaperWidth: 8.27, PaperHeight: 11.69, PrintBackground: ptr(true), PreferCSSPageSize: ptr(true),
+		})
+		if err != nil {
+			return nil, err
+		}
+		return r.Data, nil
+	})
+	require.NoError(t, err)
+	require.True(t, bytes.HasPrefix(pdf, []byte("%PDF")), "not a PDF")
+	pages := regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf, -1)
+	assert.GreaterOrEqual(t, len(pages), 1, "pages in the PDF")
+	t.Logf("report PDF: %d bytes, %d pages", len(pdf), len(pages))
+	saveArtifact(t, dir, "report.pdf", pdf)
+}
+
+// /report with nothing stored says so in Chinese and links back to the
+// map, never a blank page.
+func TestReportPageWithoutResult(t *testing.T) {
+	base := startServe(t).base
+	ctx := browser(t)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(base+"/report")))
+	msg, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const e = document.getElementById("empty"); return e ? e.textContent : null })()`))
+	require.NoError(t, err)
+	assert.Contains(t, msg, "没有找到可生成报告的查询结果")
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#empty a").getAttribute("href")`))
+	require.NoError(t, err)
+	assert.Equal(t, "/", href)
+	disabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("print").disabled`))
+	require.NoError(t, err)
+	assert.True(t, disabled, "no printing without a result")
+}
+
+func ptr[T any](v T) *T { return &v }

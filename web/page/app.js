@@ -277,6 +277,7 @@ map.on("pm:create", (ev) => {
 map.on("pm:remove", (ev) => {
   if (ev.layer === site) {
     site = null;
+    setReport(null);
     document.getElementById("result").replaceChildren(el("p", "场址已删除。画出新的场址或输入坐标后核查。", "muted"));
   }
 });
@@ -315,7 +316,8 @@ async function runCheck() {
     if (!Number.isFinite(n)) return showError("缓冲距离应为数字（米）。");
     body.buffer_m = n;
   }
-  return request("/api/v1/check", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }, siteDescription(g));
+  return request("/api/v1/check", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }, siteDescription(g),
+    { site: g, project: { ...project(), buffer_m: body.buffer_m } });
 }
 
 // pointCheck runs GET /api/v1/check from the lon/lat fields (the service
@@ -336,22 +338,26 @@ async function pointCheck() {
     setSite(m);
     if (!map.getBounds().contains(m.getLatLng())) map.setView(m.getLatLng(), Math.max(map.getZoom(), 12));
   }
-  return request("/api/v1/check?" + q.toString(), {}, `点位 ${lon}, ${lat}`);
+  return request("/api/v1/check?" + q.toString(), {}, `点位 ${lon}, ${lat}`,
+    { site: { type: "Point", coordinates: [x, y] }, project: { ...p, buffer_m: buf === "" ? undefined : Number(buf) } });
 }
 
 function showError(msg) {
+  setReport(null);
   setStatus(msg, "error");
   const out = document.getElementById("result");
   out.replaceChildren(el("p", msg, "error"));
 }
 
-async function request(url, opts, what) {
+async function request(url, opts, what, ctx) {
   const seq = ++checkSeq;
   const t0 = performance.now();
+  setReport(null);
   try {
     const res = await withLoading("正在核查…", () => api(url, opts));
     if (seq !== checkSeq) return; // a newer check is running
     render(res, what);
+    setReport({ ...ctx, result: res, time: new Date().toISOString() });
     setStatus(`核查完成（${Math.round(performance.now() - t0)} ms）`);
   } catch (err) {
     if (seq !== checkSeq) return;
@@ -464,6 +470,38 @@ function render(res, what) {
   parts.push(el("p", `数据集 ${res.dataset.name} ${res.dataset.version}，校验和 ${res.dataset.checksum.slice(0, 19)}…`, "muted"));
   document.getElementById("result").replaceChildren(...parts);
 }
+
+// ---- the printable report ----
+
+// The last successful check: the site, the project as sent and the
+// answer. "生成查询报告" stores it under a versioned key and opens
+// /report, which reads it back (report.js).
+const REPORT_KEY = "sanxian.report.v1";
+let lastCheck = null;
+function setReport(c) {
+  lastCheck = c;
+  document.getElementById("report").disabled = !c;
+}
+document.getElementById("report").addEventListener("click", () => {
+  if (!lastCheck) return;
+  const name = document.getElementById("pname").value.trim();
+  const stored = JSON.stringify({
+    version: 1, site: lastCheck.site, project: { ...(name ? { name } : {}), ...lastCheck.project },
+    result: lastCheck.result, time: lastCheck.time,
+  });
+  try {
+    localStorage.setItem(REPORT_KEY, stored);
+    sessionStorage.setItem(REPORT_KEY, stored);
+  } catch (_) {
+    return setStatus("无法在浏览器中保存查询结果（存储空间不足或被禁用），不能生成报告。", "error");
+  }
+  // Tests set sanxianReportSameTab to stay in one tab.
+  if (window.sanxianReportSameTab) {
+    location.href = "/report";
+  } else if (!window.open("/report", "_blank")) {
+    setStatus("浏览器阻止了新窗口，请允许弹出窗口后重试。", "error");
+  }
+});
 
 // ---- start-up ----
 
