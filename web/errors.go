@@ -45,6 +45,9 @@ var statuses = map[string]int{
 	CodeCheckFailed:        http.StatusInternalServerError,
 	CodeInternal:           http.StatusInternalServerError,
 	CodeUnknownIndustry:    http.StatusUnprocessableEntity,
+	CodeMalformedSite:      http.StatusBadRequest,
+	CodeSiteTooLarge:       http.StatusRequestEntityTooLarge,
+	CodeUnsupportedCRS:     http.StatusUnprocessableEntity,
 
 	// A geometry that parses but is not a valid site.
 	geo.CodeEmpty:           http.StatusUnprocessableEntity,

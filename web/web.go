@@ -39,6 +39,9 @@ type Config struct {
 	// MaxBufferM is the largest buffer_m a check may ask for; larger gives
 	// 400 invalid_parameter. Default 50,000 m.
 	MaxBufferM float64
+	// Sites reads uploaded site files and typed coordinates for POST
+	// /api/v1/sites/parse. Nil: WKT and bare GeoJSON geometries only.
+	Sites SiteParser
 }
 
 // Defaults.
@@ -135,6 +138,7 @@ func (s *Server) routes() *gin.Engine {
 	v1 := e.Group("/api/v1")
 	v1.POST("/check", s.postCheck)
 	v1.GET("/check", s.getCheck)
+	v1.POST("/sites/parse", s.parseSite)
 	v1.GET("/layers", s.layers)
 	v1.GET("/dataset", s.dataset)
 	v1.GET("/features/:layer", s.features)

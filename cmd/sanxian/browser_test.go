@@ -320,3 +320,104 @@ func TestReportPageWithoutResult(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// clearStatus empties the check status line so that waitVerdict sees the
+// next check, not the last one.
+func clearStatus(t *testing.T, ctx context.Context) {
+	t.Helper()
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { document.getElementById("status").textContent = ""; return true })()`))
+	require.NoError(t, err)
+}
+
+// waitVerdict waits for a finished check (the verdict banner) and returns
+// the result panel's text.
+func waitVerdict(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("status").textContent.includes("核查完成") && !!document.querySelector(".verdict")`, chromedp.WithPollingTimeout(20*time.Second)))
+	require.NoError(t, err, "no verdict")
+	out, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#result")))
+	require.NoError(t, err)
+	return out
+}
+
+// Typed coordinates: a 度分秒 point and a 界址点 list each become the
+// site on the map (replacing the previous one) and are checked.
+func TestMapPageTypedCoordinates(t *testing.T) {
+	base := startServe(t).base
+	ctx := browser(t)
+	openMap(t, ctx, base, "/")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#industry"), "C2614"),
+		chromedp.SetValue(chromedp.CSS("#construction"), "新建"),
+		// 106°34'8.4" = 106.569, 29°33'10.8" = 29.553
+		chromedp.SetValue(chromedp.CSS("#coords"), `106°34'8.4"E 29°33'10.8"N`),
+		chromedp.Click(chromedp.CSS("#showcoords")),
+	))
+	out := waitVerdict(t, ctx)
+	assert.Contains(t, out, "禁止准入")
+	assert.Contains(t, out, "点位 106.569000, 29.553000")
+	markers, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".leaflet-marker-icon").length`))
+	require.NoError(t, err)
+	assert.Equal(t, 1, markers)
+	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#coordstatus")))
+	require.NoError(t, err)
+	assert.Contains(t, status, "已读取坐标")
+
+	// A 界址点 list (closed) replaces the point with a polygon.
+	clearStatus(t, ctx)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#coords"), "点号,经度,纬度\nJ1,106.565,29.552\nJ2,106.575,29.552\nJ3,106.575,29.560\nJ4,106.565,29.560\nJ1,106.565,29.552"),
+		chromedp.Click(chromedp.CSS("#showcoords")),
+	))
+	out = waitVerdict(t, ctx)
+	assert.Contains(t, out, "地块，4 个顶点")
+	assert.Contains(t, out, "渝中区")
+	markers, err = chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".leaflet-marker-icon").length`))
+	require.NoError(t, err)
+	assert.Equal(t, 0, markers, "the point site was replaced")
+
+	// A bad line is reported next to the text box, with its line number.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#coords"), "106.565,29.552\n106.x,29.56"),
+		chromedp.Click(chromedp.CSS("#showcoords")),
+	))
+	msg, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const e = document.getElementById("coordstatus"); return e.className === "error" ? e.textContent : null })()`))
+	require.NoError(t, err)
+	assert.Contains(t, msg, "第 2 行")
+}
+
+// Uploads: a KML and a zipped shapefile (GBK attributes, .cpg 936) become
+// the site and are checked; a broken file gets its Chinese error next to
+// the file input.
+func TestMapPageUploadSite(t *testing.T) {
+	base := startServe(t).base
+	ctx := browser(t)
+	openMap(t, ctx, base, "/")
+	fixture := func(name string) string {
+		p, err := filepath.Abs(filepath.Join("..", "..", "data", "testdata", name))
+		require.NoError(t, err)
+		return p
+	}
+	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#industry"), "C2614")))
+	for _, name := range []string{"site.kml", "site_gbk.zip"} {
+		t.Run(name, func(t *testing.T) {
+			clearStatus(t, ctx)
+			require.NoError(t, chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#sitefile"), []string{fixture(name)})))
+			out := waitVerdict(t, ctx)
+			assert.Contains(t, out, "地块")
+			assert.Contains(t, out, "渝中区")
+			status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#filestatus")))
+			require.NoError(t, err)
+			assert.Contains(t, status, "已读取文件 "+name)
+			paths, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".leaflet-overlay-pane > svg path.leaflet-interactive").length`))
+			require.NoError(t, err)
+			assert.Greater(t, paths, 0, "the site is drawn")
+		})
+	}
+	require.NoError(t, chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#sitefile"), []string{fixture("bad.kml")})))
+	msg, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const e = document.getElementById("filestatus"); return e.className === "error" ? e.textContent : null })()`))
+	require.NoError(t, err)
+	assert.Contains(t, msg, "无法读取文件 bad.kml")
+	assert.Contains(t, msg, "KML")
+	saveScreenshot(t, ctx, "upload-site.png")
+}

@@ -190,6 +190,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "无法监听 %s：%v\n", cfg.Addr, err)
 		return exitFail
 	}
+	cfg.Web.Sites = siteParser{}
 	srv := &http.Server{
 		Handler:           web.New(&store, cfg.Web, log),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -266,9 +266,56 @@ function setSite(layer) {
   if (site && site !== layer) map.removeLayer(site);
   site = layer;
   if (!layer) return;
-  layer.on("pm:edit", () => runCheck());
-  layer.on("pm:dragend", () => runCheck());
+  // An edited site is read back from the map; until then a parsed site
+  // keeps its exact geometry (layer.siteGeometry).
+  layer.on("pm:edit", () => { delete layer.siteGeometry; runCheck(); });
+  layer.on("pm:dragend", () => { delete layer.siteGeometry; runCheck(); });
 }
+
+// showParsedSite puts a geometry from POST /api/v1/sites/parse on the map
+// as the site (replacing the previous one, as drawing does), zooms to it
+// and runs the check.
+function showParsedSite(g) {
+  const layer = L.GeoJSON.geometryToLayer({ type: "Feature", properties: {}, geometry: g });
+  layer.siteGeometry = g;
+  layer.addTo(map);
+  setSite(layer);
+  if (layer.getLatLng) map.setView(layer.getLatLng(), Math.max(map.getZoom(), 14));
+  else map.fitBounds(layer.getBounds(), { maxZoom: 17, padding: [20, 20] });
+  return runCheck();
+}
+
+// parseSite posts typed coordinates or a file and shows the answer's
+// geometry; errors go next to the control (statusId) that caused them.
+async function parseSite(opts, statusId, what) {
+  let body;
+  try {
+    body = await withLoading("正在读取" + what + "…", () => api("/api/v1/sites/parse", opts), statusId);
+  } catch (err) {
+    setStatus(`无法读取${what}：${err.message}`, "error", statusId);
+    return;
+  }
+  setStatus(`已读取${what}：${siteDescription(body.geometry)}（${body.vertices} 个顶点）`, "", statusId);
+  await showParsedSite(body.geometry);
+}
+
+document.getElementById("showcoords").addEventListener("click", () => {
+  const text = document.getElementById("coords").value;
+  if (text.trim() === "") {
+    setStatus("请先输入坐标，如 106.55, 29.56。", "error", "coordstatus");
+    return;
+  }
+  const kind = document.getElementById("coordkind").value;
+  parseSite({ method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text, kind }) }, "coordstatus", "坐标");
+});
+
+document.getElementById("sitefile").addEventListener("change", (ev) => {
+  const f = ev.target.files && ev.target.files[0];
+  if (!f) return;
+  const fd = new FormData();
+  fd.append("file", f, f.name);
+  parseSite({ method: "POST", body: fd }, "filestatus", "文件 " + f.name).finally(() => { ev.target.value = ""; });
+});
 
 map.on("pm:create", (ev) => {
   setSite(ev.layer);
@@ -287,6 +334,9 @@ function siteDescription(g) {
     case "Point": return `点位 ${g.coordinates[0].toFixed(6)}, ${g.coordinates[1].toFixed(6)}`;
     case "LineString": return `线路，${g.coordinates.length} 个节点`;
     case "Polygon": return `地块，${g.coordinates[0].length - 1} 个顶点`;
+    case "MultiPolygon": return `${g.coordinates.length} 个地块`;
+    case "MultiLineString": return `${g.coordinates.length} 条线路`;
+    case "MultiPoint": return `${g.coordinates.length} 个点位`;
     default: return g.type;
   }
 }
@@ -308,7 +358,7 @@ function bufferValue() {
 let checkSeq = 0;
 async function runCheck() {
   if (!site) return pointCheck();
-  const g = site.toGeoJSON().geometry;
+  const g = site.siteGeometry || site.toGeoJSON().geometry;
   const body = { geometry: g, ...project() };
   const buf = bufferValue();
   if (buf !== "") {
