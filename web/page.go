@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"embed"
 	"fmt"
+	"html"
 	"io/fs"
 	"net/http"
 	"path"
@@ -29,7 +31,22 @@ var vendorTypes = map[string]string{
 	".png": "image/png",
 }
 
-func (s *Server) index(c *gin.Context) { s.pageFile(c, "page/index.html", "text/html; charset=utf-8") }
+// index serves the map page. With a basemap configured, the tile URL
+// template and its attribution go into <meta> tags after the charset
+// (HTML-escaped), so the page needs no extra request to find them.
+func (s *Server) index(c *gin.Context) {
+	b, err := page.ReadFile("page/index.html")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if s.cfg.TilesURL != "" {
+		meta := fmt.Sprintf("<meta charset=\"utf-8\">\n<meta name=\"sanxian-tiles\" content=\"%s\">\n<meta name=\"sanxian-tiles-attribution\" content=\"%s\">",
+			html.EscapeString(s.cfg.TilesURL), html.EscapeString(s.cfg.TilesAttribution))
+		b = bytes.Replace(b, []byte(`<meta charset="utf-8">`), []byte(meta), 1)
+	}
+	c.Data(http.StatusOK, "text/html; charset=utf-8", b)
+}
 
 func (s *Server) appJS(c *gin.Context) {
 	s.pageFile(c, "page/app.js", "text/javascript; charset=utf-8")

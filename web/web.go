@@ -42,6 +42,15 @@ type Config struct {
 	// Sites reads uploaded site files and typed coordinates for POST
 	// /api/v1/sites/parse. Nil: WKT and bare GeoJSON geometries only.
 	Sites SiteParser
+	// TilesURL is a Leaflet tile URL template ({z}/{x}/{y}, optional {s})
+	// for a basemap under the overlays, handed to the map page in a
+	// <meta name="sanxian-tiles">. Empty: no basemap (works offline). The
+	// tiles must be CGCS2000/WGS84 aligned (天地图, an internal server);
+	// GCJ-02 basemaps (高德, 腾讯) are offset by hundreds of metres.
+	TilesURL string
+	// TilesAttribution is shown in the map's attribution control when
+	// TilesURL is set (plain text).
+	TilesAttribution string
 }
 
 // Defaults.

@@ -4,18 +4,25 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/png"
+	"math"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -420,4 +427,197 @@ func TestMapPageUploadSite(t *testing.T) {
 	assert.Contains(t, msg, "无法读取文件 bad.kml")
 	assert.Contains(t, msg, "KML")
 	saveScreenshot(t, ctx, "upload-site.png")
+}
+
+// The URL point check at phone size (390×844): the panel stacks under the
+// map and the verdict banner fits the viewport's width.
+func TestMapPagePhone(t *testing.T) {
+	base := startServe(t).base
+	ctx := browser(t)
+	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(base+"/?"+url.Values{"lon": {"106.569"}, "lat": {"29.553"}, "industry": {"C2614"}, "construction": {"新建"}}.Encode())))
+	verdict, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const e = document.querySelector(".verdict"); return e ? e.textContent : null })()`, chromedp.WithPollingTimeout(20*time.Second)))
+	require.NoError(t, err)
+	assert.Contains(t, verdict, "禁止准入")
+	box, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]float64](`(() => {
+		const v = document.querySelector(".verdict"); v.scrollIntoView();
+		const r = v.getBoundingClientRect(), m = document.getElementById("map").getBoundingClientRect(), p = document.getElementById("panel").getBoundingClientRect();
+		return { left: r.left, right: r.right, width: r.width, mapW: m.width, mapH: m.height, panelTop: p.top + scrollY, mapBottom: m.bottom + scrollY, scrollW: document.documentElement.scrollWidth, innerW: innerWidth };
+	})()`))
+	require.NoError(t, err)
+	t.Logf("phone layout: %v", box)
+	assert.Equal(t, 390.0, box["innerW"])
+	assert.LessOrEqual(t, box["width"], 390.0, "verdict banner wider than the viewport")
+	assert.GreaterOrEqual(t, box["left"], 0.0)
+	assert.LessOrEqual(t, box["right"], 390.0)
+	assert.LessOrEqual(t, box["scrollW"], 390.0, "the page scrolls sideways")
+	assert.Equal(t, 390.0, box["mapW"], "map spans the width")
+	assert.InDelta(t, 0.55*844, box["mapH"], 10, "map ~55vh")
+	assert.GreaterOrEqual(t, box["panelTop"], box["mapBottom"]-1, "panel under the map")
+	// The drawing toolbar's buttons are on screen and not covered by the
+	// legend or the layer control.
+	covered, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+		scrollTo(0, 0);
+		const out = [];
+		for (const b of document.querySelectorAll(".leaflet-pm-toolbar .button-container a, .leaflet-control-zoom a")) {
+			const r = b.getBoundingClientRect();
+			if (b.offsetParent === null || r.width === 0) continue; // Geoman's hidden action buttons
+			const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+			if (!hit || !b.contains(hit) && hit !== b) out.push(b.title || b.className);
+		}
+		return out;
+	})()`))
+	require.NoError(t, err)
+	assert.Empty(t, covered, "toolbar buttons covered or off screen")
+	visible, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll(".leaflet-pm-toolbar .button-container > a")].filter(b => b.offsetParent !== null).length`))
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, visible, 6, "drawing toolbar buttons shown")
+	saveScreenshot(t, ctx, "map-phone.png")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector(".verdict").scrollIntoView({block: "center"})`)))
+	saveScreenshot(t, ctx, "map-phone-verdict.png")
+}
+
+// Keyboard use: every form control has a label; Enter in the longitude
+// field runs the point check; hit rows take focus and highlight their
+// feature; Ctrl+Enter in the coordinates box shows and checks them.
+func TestMapPageKeyboard(t *testing.T) {
+	base := startServe(t).base
+	ctx := browser(t)
+	openMap(t, ctx, base, "/")
+	unlabelled, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("input, select, textarea")].filter(e => e.labels.length === 0).map(e => e.id || e.name)`))
+	require.NoError(t, err)
+	assert.Empty(t, unlabelled, "form controls without a <label>")
+
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#industry"), "C2614"),
+		chromedp.SetValue(chromedp.CSS("#construction"), "新建"),
+		chromedp.SetValue(chromedp.CSS("#lat"), "29.553"),
+		chromedp.Focus(chromedp.CSS("#lon")),
+		chromedp.KeyEvent("106.569"),
+		chromedp.KeyEvent(kb.Enter),
+	))
+	out := waitVerdict(t, ctx)
+	assert.Contains(t, out, "禁止准入")
+	assert.Contains(t, out, "点位 106.569, 29.553", "Enter ran the point check, not the form's submit")
+
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll("#hits tr.hit")].filter(r => r.tabIndex === 0).length`))
+	require.NoError(t, err)
+	assert.Greater(t, rows, 0, "focusable hit rows")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Focus(chromedp.CSS("#hits tr.hit"))))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll(".leaflet-sx-highlight-pane path").length > 0`, chromedp.WithPollingTimeout(5*time.Second)))
+	assert.NoError(t, err, "focused hit row not highlighted")
+	outline, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.activeElement).outlineStyle`))
+	require.NoError(t, err)
+	assert.NotEqual(t, "none", outline, "focused row has an outline")
+
+	clearStatus(t, ctx)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#coords"), "J1,106.565,29.552\nJ2,106.575,29.552\nJ3,106.575,29.560\nJ4,106.565,29.560\nJ1,106.565,29.552"),
+		chromedp.Focus(chromedp.CSS("#coords")),
+		chromedp.KeyEvent(kb.Enter, chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+	))
+	out = waitVerdict(t, ctx)
+	assert.Contains(t, out, "地块，4 个顶点")
+}
+
+// The file input shows a Chinese button and file name, not Chromium's
+// English "Choose File".
+func TestMapPageFilePicker(t *testing.T) {
+	base := startServe(t).base
+	ctx := browser(t)
+	openMap(t, ctx, base, "/")
+	ui, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(".filepick label.filebtn").textContent + "|" + document.getElementById("sitefilename").textContent + "|" + document.getElementById("sitefile").getBoundingClientRect().width`))
+	require.NoError(t, err)
+	assert.Equal(t, "选择文件…|未选择文件|1", ui)
+	p, err := filepath.Abs(filepath.Join("..", "..", "data", "testdata", "site.kml"))
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#sitefile"), []string{p})))
+	waitVerdict(t, ctx)
+	name, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#sitefilename")))
+	require.NoError(t, err)
+	assert.Equal(t, "site.kml", name)
+}
+
+// --tiles puts a basemap under the overlays, fetched from the given
+// template (here a local tile server), with its attribution and the
+// note on GCJ-02 basemaps; without it the page requests no tiles.
+func TestMapPageBasemap(t *testing.T) {
+	var tiles atomic.Int64
+	var img bytes.Buffer
+	gray := image.NewGray(image.Rect(0, 0, 256, 256))
+	for i := range gray.Pix {
+		gray.Pix[i] = 0xe8
+	}
+	require.NoError(t, png.Encode(&img, gray))
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tiles.Add(1)
+		w.Header().Set("Content-Type", "image/png")
+		_, _ = w.Write(img.Bytes())
+	}))
+	t.Cleanup(ts.Close)
+	base := startServe(t, "--tiles", ts.URL+"/tiles/{z}/{x}/{y}.png?tk=k&v=1", "--tiles-attribution", "测试底图 <内网>").base
+	ctx := browser(t)
+	openMap(t, ctx, base, "/")
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll(".leaflet-tile-pane img.leaflet-tile-loaded").length > 0`, chromedp.WithPollingTimeout(10*time.Second)))
+	require.NoError(t, err, "no basemap tiles loaded")
+	assert.Greater(t, tiles.Load(), int64(0))
+	info, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[document.querySelector(".leaflet-tile-pane img").src, document.querySelector(".leaflet-control-attribution").textContent, document.getElementById("tiles-note").textContent, document.querySelector(".leaflet-control-layers").textContent].join("|")`))
+	require.NoError(t, err)
+	assert.Contains(t, info, ts.URL+"/tiles/")
+	assert.Contains(t, info, "tk=k&v=1")
+	assert.Contains(t, info, "测试底图 <内网>")
+	assert.Contains(t, info, "高德、腾讯等 GCJ-02 底图会偏移数百米，暂不支持")
+	assert.Contains(t, info, "底图")
+	// Tiles sit under the overlays.
+	z, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[+getComputedStyle(sanxianMap.getPane("tilePane")).zIndex, +getComputedStyle(sanxianMap.getPane("overlayPane")).zIndex]`))
+	require.NoError(t, err)
+	assert.Less(t, z[0], z[1])
+	saveScreenshot(t, ctx, "map-basemap.png")
+
+	// Without --tiles: no tiles, no note.
+	base2 := startServe(t).base
+	openMap(t, ctx, base2, "/")
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".leaflet-tile-pane img, #tiles-note").length`))
+	require.NoError(t, err)
+	assert.Equal(t, 0, n)
+}
+
+// A 200-vertex 界址点 list typed into the coordinates box: the time from
+// the click to the verdict (parse + check + render) is logged, not
+// asserted.
+func TestMapPageLargePolygon(t *testing.T) {
+	base := startServe(t).base
+	ctx := browser(t)
+	openMap(t, ctx, base, "/")
+	var b strings.Builder
+	b.WriteString("点号,经度,纬度\n")
+	const n = 200
+	for i := 0; i <= n; i++ {
+		a := 2 * math.Pi * float64(i%n) / n
+		r := 0.004 * (1 + 0.15*math.Sin(7*a)) // a wavy ring, ~800 m across
+		fmt.Fprintf(&b, "J%d,%.7f,%.7f\n", i%n+1, 106.57+r*math.Cos(a)/math.Cos(29.556*math.Pi/180), 29.556+r*math.Sin(a))
+	}
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#industry"), "C2614"),
+		chromedp.SetValue(chromedp.CSS("#construction"), "新建"),
+		chromedp.SetValue(chromedp.CSS("#coords"), b.String()),
+	))
+	for run := 1; run <= 3; run++ {
+		clearStatus(t, ctx)
+		start := time.Now()
+		require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#showcoords"))))
+		out := waitVerdict(t, ctx)
+		took := time.Since(start)
+		assert.Contains(t, out, "地块，200 个顶点")
+		status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#status")))
+		require.NoError(t, err)
+		t.Logf("200-vertex polygon, run %d: click to verdict %s (page's own check timing: %s)", run, took.Round(time.Millisecond), status)
+	}
+	// The check alone, from the page's own function, on the parsed site.
+	clearStatus(t, ctx)
+	start := time.Now()
+	require.NoError(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`void runCheck()`)))
+	waitVerdict(t, ctx)
+	t.Logf("200-vertex polygon: runCheck() to verdict %s", time.Since(start).Round(time.Millisecond))
+	saveScreenshot(t, ctx, "map-200-vertices.png")
 }

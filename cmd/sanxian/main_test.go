@@ -355,3 +355,10 @@ func TestSliverToleranceFlags(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "--sliver-ratio")
 }
+
+// A tile template without {z}, {x} and {y} is refused before serving.
+func TestServeRejectsBadTiles(t *testing.T) {
+	code, _, stderr := runCmd(t, "serve", "--addr", "127.0.0.1:0", "--tiles", "http://tiles.example/map.png")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "--tiles")
+}

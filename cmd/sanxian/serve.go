@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -43,6 +44,10 @@ const serveUsage = `用法：sanxian serve [参数]
   --sliver-m2 面积     碎片容差（平方米），默认 1（SANXIAN_SLIVER_M2）
   --sliver-ratio 比例  碎片容差占场址面积的比例，默认 0.0001（SANXIAN_SLIVER_RATIO）；
                        重叠面积同时小于两者时视为碎片，按"边界接触"报告
+  --tiles 模板         地图页面底图瓦片地址模板，含 {z} {x} {y}（可选 {s}），默认不加载底图、
+                       离线可用（SANXIAN_TILES）；须为 CGCS2000/WGS84 经纬度对齐的瓦片
+                       （如天地图、内网瓦片服务），高德、腾讯等 GCJ-02 底图会偏移数百米
+  --tiles-attribution 文字  底图署名，显示在地图右下角（SANXIAN_TILES_ATTRIBUTION）
 `
 
 // parseServe reads flags with environment fallbacks.
@@ -59,6 +64,8 @@ func parseServe(args []string) (serveConfig, error) {
 	fs.StringVar(&maxBuffer, "max-buffer", envOr("SANXIAN_MAX_BUFFER", strconv.Itoa(web.DefaultMaxBufferM)), "")
 	fs.StringVar(&timeout, "timeout", envOr("SANXIAN_TIMEOUT", web.DefaultRequestTimeout.String()), "")
 	fs.StringVar(&c.LogFormat, "log-format", envOr("SANXIAN_LOG_FORMAT", "text"), "")
+	fs.StringVar(&c.Web.TilesURL, "tiles", envOr("SANXIAN_TILES", ""), "")
+	fs.StringVar(&c.Web.TilesAttribution, "tiles-attribution", envOr("SANXIAN_TILES_ATTRIBUTION", ""), "")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -86,6 +93,9 @@ func parseServe(args []string) (serveConfig, error) {
 	}
 	if c.Tolerance, err = parseTolerance(sliverM2, sliverRatio); err != nil {
 		return c, err
+	}
+	if t := c.Web.TilesURL; t != "" && !(strings.Contains(t, "{z}") && strings.Contains(t, "{x}") && strings.Contains(t, "{y}")) {
+		return c, fmt.Errorf("--tiles：瓦片地址模板应含 {z}、{x}、{y}，收到 %q", t)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("--log-format：应为 text 或 json，收到 %q", c.LogFormat)

@@ -88,6 +88,33 @@ const map = L.map("map", { zoomControl: true, attributionControl: false, minZoom
 window.sanxianMap = map; // for tests and the console
 L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
 
+// Narrow screens (phones): the layer control starts collapsed and the
+// legend closed, so they do not cover the drawing toolbar.
+const narrow = window.matchMedia("(max-width: 760px)").matches;
+
+// escapeHTML makes plain text safe for the few Leaflet APIs that take
+// HTML (the attribution).
+function escapeHTML(t) {
+  return String(t).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
+// The basemap: `sanxian serve --tiles` puts a tile URL template in
+// <meta name="sanxian-tiles">; without it there is no basemap and the
+// page works offline. Tiles go in Leaflet's tile pane, under the overlays.
+const TILES_NOTE = "底图须为 CGCS2000/WGS84 经纬度对齐的瓦片（如天地图）；高德、腾讯等 GCJ-02 底图会偏移数百米，暂不支持。";
+function metaContent(name) {
+  const m = document.querySelector(`meta[name="${name}"]`);
+  return m ? m.getAttribute("content") || "" : "";
+}
+const tilesURL = metaContent("sanxian-tiles");
+let basemap = null;
+if (tilesURL) {
+  const attribution = metaContent("sanxian-tiles-attribution");
+  basemap = L.tileLayer(tilesURL, { maxZoom: 18, attribution: attribution ? escapeHTML(attribution) : "", pmIgnore: true }).addTo(map);
+  if (attribution) L.control.attribution({ prefix: false, position: "bottomright" }).addTo(map);
+}
+window.sanxianBasemap = basemap; // for tests
+
 const unitColors = { "优先保护单元": "#2e9e4f", "重点管控单元": "#e0457b", "一般管控单元": "#f2c12e" };
 const waterColors = { "一级保护区": "#0050b3", "二级保护区": "#1890ff", "准保护区": "#91d5ff" };
 
@@ -107,7 +134,8 @@ const overlays = [
     style: () => ({ color: "#37474f", weight: 1.6, fill: false }) },
 ];
 
-const control = L.control.layers(null, null, { collapsed: false, position: "topright" });
+const control = L.control.layers(null, null, { collapsed: narrow, position: "topright" });
+if (basemap) control.addOverlay(basemap, "底图");
 overlays.forEach((o, i) => {
   // Each overlay has its own pane inside the overlay pane, so refetching
   // one layer does not change the drawing order.
@@ -125,6 +153,11 @@ overlays.forEach((o, i) => {
   if (o.on) o.group.addTo(map);
 });
 control.addTo(map);
+if (basemap) {
+  const note = el("p", TILES_NOTE, "tiles-note");
+  note.id = "tiles-note";
+  control.getContainer().append(note);
+}
 const highlight = L.layerGroup().addTo(map);
 const mapStatus = L.control({ position: "bottomright" });
 mapStatus.onAdd = () => {
@@ -138,7 +171,9 @@ map.createPane("sx-highlight").style.zIndex = 450;
 
 const legend = L.control({ position: "bottomleft" });
 legend.onAdd = () => {
-  const d = el("div", null, "legend");
+  const d = el("details", null, "legend");
+  d.open = !narrow;
+  d.append(el("summary", "图例"));
   const add = (color, text, border) => {
     const i = el("i");
     i.style.background = color;
@@ -312,6 +347,7 @@ document.getElementById("showcoords").addEventListener("click", () => {
 document.getElementById("sitefile").addEventListener("change", (ev) => {
   const f = ev.target.files && ev.target.files[0];
   if (!f) return;
+  document.getElementById("sitefilename").textContent = f.name;
   const fd = new FormData();
   fd.append("file", f, f.name);
   parseSite({ method: "POST", body: fd }, "filestatus", "文件 " + f.name).finally(() => { ev.target.value = ""; });
@@ -509,8 +545,12 @@ function render(res, what) {
       const tr = el("tr", null, "hit");
       tr.append(el("td", h.layer_title), el("td", h.id), el("td", h.name), el("td", h.category),
         el("td", relations[h.relation] || h.relation), el("td", hitMeasure(h)));
+      // Keyboard users tab through the rows; focus highlights like hover.
+      tr.tabIndex = 0;
       tr.addEventListener("mouseenter", () => highlightHit(h));
       tr.addEventListener("mouseleave", unhighlight);
+      tr.addEventListener("focus", () => highlightHit(h));
+      tr.addEventListener("blur", unhighlight);
       table.append(tr);
     }
     parts.push(table);
@@ -590,11 +630,33 @@ document.getElementById("form").addEventListener("submit", (ev) => {
   ev.preventDefault();
   runCheck();
 });
-document.getElementById("point").addEventListener("click", () => {
+function pointFromFields() {
   if (site) map.removeLayer(site);
   site = null;
   pointCheck();
+}
+document.getElementById("point").addEventListener("click", pointFromFields);
+// Enter in the lon/lat fields checks that point (not the drawn site, as
+// the form's submit would); Ctrl+Enter in the coordinates box shows and
+// checks them.
+// (keypress is cancelled too: a synthetic Enter may skip keydown's
+// suppression and submit the form or add a line.)
+for (const id of ["lon", "lat"]) {
+  const input = document.getElementById(id);
+  input.addEventListener("keydown", (ev) => {
+    if (ev.key !== "Enter" || ev.isComposing) return;
+    ev.preventDefault();
+    pointFromFields();
+  });
+  input.addEventListener("keypress", (ev) => { if (ev.key === "Enter") ev.preventDefault(); });
+}
+const coordsBox = document.getElementById("coords");
+coordsBox.addEventListener("keydown", (ev) => {
+  if (ev.key !== "Enter" || !(ev.ctrlKey || ev.metaKey) || ev.isComposing) return;
+  ev.preventDefault();
+  document.getElementById("showcoords").click();
 });
+coordsBox.addEventListener("keypress", (ev) => { if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) ev.preventDefault(); });
 
 // Industry autocomplete over GB/T 4754-2017 codes and names.
 let suggestTimer = 0;
