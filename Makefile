@@ -41,8 +41,9 @@ fmt-check:
 vet: deps
 	$(GO) vet ./...
 
+# Browser tests leave their screenshots and the report PDF in artifacts/.
 test: deps browser-deps fmt-check vet
-	$(GO) test -race -count=1 ./...
+	SANXIAN_ARTIFACTS=$(CURDIR)/artifacts $(GO) test -race -count=1 ./...
 
 # Benchmarks: engine (synthetic partition of the sample's size) and the
 # sample itself, each beside a naive baseline.

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -620,4 +621,23 @@ func TestMapPageLargePolygon(t *testing.T) {
 	waitVerdict(t, ctx)
 	t.Logf("200-vertex polygon: runCheck() to verdict %s", time.Since(start).Round(time.Millisecond))
 	saveScreenshot(t, ctx, "map-200-vertices.png")
+}
+
+// Choosing a district in "定位到区县" fits the map to it.
+func TestMapPageZoomToDistrict(t *testing.T) {
+	base := startServe(t).base
+	ctx := browser(t)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(base+"/")))
+	n, err := chromedp.Run(ctx, chromedp.Poll[int](`(() => { const n = document.querySelectorAll("#district option").length; return n > 38 ? n : null })()`))
+	require.NoError(t, err)
+	assert.Equal(t, 39, n, "38 districts and the prompt")
+	before, err := chromedp.Run(ctx, chromedp.Evaluate[int](`sanxianMap.getZoom()`))
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#district"), "500103")))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById("district").dispatchEvent(new Event("change"))`)))
+	center, err := chromedp.Run(ctx, chromedp.Poll[[]float64](`(() => { const z = sanxianMap.getZoom(); if (z <= `+strconv.Itoa(before)+`) return null; const c = sanxianMap.getCenter(); return [c.lng, c.lat] })()`))
+	require.NoError(t, err)
+	// 渝中区's seat is at 106.569, 29.553: the view is centred near it.
+	assert.InDelta(t, 106.57, center[0], 0.05)
+	assert.InDelta(t, 29.555, center[1], 0.05)
 }

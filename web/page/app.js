@@ -678,6 +678,32 @@ document.getElementById("industry").addEventListener("input", (ev) => {
 
 showDataset();
 const ready = fitToData();
+loadDistricts();
+
+// loadDistricts fills the "定位到区县" list; choosing one fits the map to
+// that district (outline simplified for a small zoom: only its bounds
+// are used).
+async function loadDistricts() {
+  const sel = document.getElementById("district");
+  const bounds = {};
+  try {
+    const fc = await api("/api/v1/features/districts?zoom=6");
+    const feats = fc.features.slice().sort((a, b) => String(a.id).localeCompare(String(b.id)));
+    for (const f of feats) {
+      bounds[f.id] = L.geoJSON(f).getBounds();
+      const o = document.createElement("option");
+      o.value = f.id;
+      o.textContent = `${f.properties.name}（${f.id}）`;
+      sel.append(o);
+    }
+  } catch (err) {
+    setStatus("区县列表读取失败：" + err.message, "error", "mapstatus");
+  }
+  sel.addEventListener("change", () => {
+    const b = bounds[sel.value];
+    if (b) map.fitBounds(b, { padding: [20, 20] });
+  });
+}
 
 // A link such as /?lon=106.55&lat=29.56&buffer_m=1000&industry=C2614
 // fills the form and runs a point check, so a result can be shared.
