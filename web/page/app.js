@@ -512,7 +512,10 @@ function hitMeasure(h) {
     const ranges = (h.chainage_m || []).map(([a, b]) => `${chainage(a)}–${chainage(b)}`).join("，");
     return `${fmt(h.overlap_length_m, 0)} m` + (ranges ? `（${ranges}）` : "");
   }
-  return "";
+  // A point site, or a river met by a parcel, has no area or length.
+  if (h.on_boundary) return "在边界上";
+  if (h.relation === "within" || h.relation === "contains") return "—";
+  return "距离 0 m";
 }
 
 function highlightHit(h) {
