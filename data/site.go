@@ -19,6 +19,8 @@ import (
 	"github.com/twpayne/go-geom"
 	shapefile "github.com/twpayne/go-shapefile"
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/sanxian/sanxian/geo"
 )
 
 // ParseSiteFile reads a site from an uploaded file, chosen by the
@@ -71,7 +73,7 @@ func ParseSiteFile(name string, content []byte) (orb.Geometry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n := countVertices(g); n > MaxSiteVertices {
+	if n := geo.CountVertices(g); n > MaxSiteVertices {
 		return nil, siteErr(CodeTooLarge, 0, "场址有 %d 个顶点，超过上限 %d。", n, MaxSiteVertices)
 	}
 	return g, nil
@@ -87,38 +89,6 @@ func decodeText(b []byte) string {
 		return string(s)
 	}
 	return string(b)
-}
-
-func countVertices(g orb.Geometry) int {
-	switch g := g.(type) {
-	case orb.Point:
-		return 1
-	case orb.MultiPoint:
-		return len(g)
-	case orb.LineString:
-		return len(g)
-	case orb.Ring:
-		return len(g)
-	case orb.MultiLineString:
-		n := 0
-		for _, l := range g {
-			n += len(l)
-		}
-		return n
-	case orb.Polygon:
-		n := 0
-		for _, r := range g {
-			n += len(r)
-		}
-		return n
-	case orb.MultiPolygon:
-		n := 0
-		for _, p := range g {
-			n += countVertices(p)
-		}
-		return n
-	}
-	return 0
 }
 
 // merge combines the geometries of a file into one site.

@@ -12,6 +12,8 @@ import (
 	shp "github.com/jonas-p/go-shp"
 	"github.com/paulmach/orb"
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/sanxian/sanxian/geo"
 )
 
 var updateSite = flag.Bool("update-site", false, "rewrite the generated site fixtures under testdata/ (site.kmz, site_gbk.zip)")
@@ -229,8 +231,8 @@ func FuzzParseSiteFile(f *testing.F) {
 			}
 			return
 		}
-		if countVertices(g) > MaxSiteVertices {
-			t.Fatalf("%d vertices", countVertices(g))
+		if geo.CountVertices(g) > MaxSiteVertices {
+			t.Fatalf("%d vertices", geo.CountVertices(g))
 		}
 	})
 }

@@ -96,7 +96,7 @@ func (s *Server) parseSite(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, parsedSite{Geometry: geojson.NewGeometry(g), Vertices: vertexCount(g), Source: source})
+	c.JSON(http.StatusOK, parsedSite{Geometry: geojson.NewGeometry(g), Vertices: geo.CountVertices(g), Source: source})
 }
 
 func (s *Server) parseSiteUpload(c *gin.Context) (orb.Geometry, string, error) {
@@ -223,34 +223,4 @@ func sourceOf(name string) string {
 	default:
 		return ext[1:]
 	}
-}
-
-func vertexCount(g orb.Geometry) int {
-	switch g := g.(type) {
-	case orb.Point:
-		return 1
-	case orb.MultiPoint:
-		return len(g)
-	case orb.LineString:
-		return len(g)
-	case orb.MultiLineString:
-		n := 0
-		for _, l := range g {
-			n += len(l)
-		}
-		return n
-	case orb.Polygon:
-		n := 0
-		for _, r := range g {
-			n += len(r)
-		}
-		return n
-	case orb.MultiPolygon:
-		n := 0
-		for _, p := range g {
-			n += vertexCount(p)
-		}
-		return n
-	}
-	return 0
 }
