@@ -264,6 +264,11 @@ func countyOf(unit string) string {
 	return unit[2:8]
 }
 
+// Verdict is what this clause result alone says about admission:
+// compatible for clauses that do not decide (obligations, clauses that do
+// not apply, free-text obligations).
+func (r ClauseResult) Verdict() string { return outcomeVerdict(r) }
+
 // outcomeVerdict is what one clause result says about admission.
 func outcomeVerdict(r ClauseResult) string {
 	switch r.Outcome {

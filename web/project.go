@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -14,55 +13,21 @@ import (
 )
 
 // ValidateProject validates the project fields of a check against the
-// dataset's classification: an unknown or ill-formed industry code is 422
-// unknown_industry with the closest codes; a construction type or an
-// activity outside the lists is 400 invalid_parameter naming the allowed
-// values. The industry comes back normalised ("c2614" → "C2614").
+// dataset's classification (admission.Dataset.ValidateProject): an unknown
+// or ill-formed industry code is 422 unknown_industry with the closest
+// codes; a construction type or an activity outside the lists is 400
+// invalid_parameter naming the allowed values. The industry comes back
+// normalised ("c2614" → "C2614").
 func ValidateProject(d *admission.Dataset, p admission.Project) (admission.Project, error) {
-	p.Industry = strings.TrimSpace(p.Industry)
-	if p.Industry != "" {
-		code, err := admission.NormalizeIndustryCode(p.Industry)
-		ind := d.Industries()
-		if err == nil {
-			if _, ok := ind.Lookup(code); !ok {
-				err = fmt.Errorf("标准中没有代码 %s", code)
-			}
-		}
-		if err != nil {
-			var ce *admission.IndustryCodeError
-			reason := err.Error()
-			if errors.As(err, &ce) {
-				reason = ce.Reason
-			}
-			closest := ind.Closest(p.Industry, 5)
-			names := make([]string, len(closest))
-			for i, c := range closest {
-				names[i] = c.Code + " " + c.Name
-			}
-			msg := fmt.Sprintf("行业代码 %q 无效：%s。", p.Industry, reason)
-			if len(names) > 0 {
-				msg += "相近的代码：" + strings.Join(names, "、") + "。"
-			}
-			return p, newError(CodeUnknownIndustry, msg, map[string]any{"industry": p.Industry, "closest": closest})
-		}
-		p.Industry = code
+	p, err := d.ValidateProject(p)
+	var pe *admission.ProjectError
+	if !errors.As(err, &pe) {
+		return p, err
 	}
-	if p.Construction != "" && !contains(admission.ConstructionTypes, p.Construction) {
-		return p, newError(CodeInvalidParameter, fmt.Sprintf("建设性质 %q 无效，应为 %s 之一。", p.Construction, strings.Join(admission.ConstructionTypes, "、")),
-			map[string]any{"parameter": "construction", "allowed": admission.ConstructionTypes})
+	if pe.Field == "industry" {
+		return p, newError(CodeUnknownIndustry, pe.Message, map[string]any{"industry": pe.Value, "closest": pe.Closest})
 	}
-	if p.Activity != "" {
-		if _, ok := admission.Activities[p.Activity]; !ok {
-			keys := make([]string, 0, len(admission.Activities))
-			for k := range admission.Activities {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			return p, newError(CodeInvalidParameter, fmt.Sprintf("activity %q 无效，应为 %s 之一（生态保护红线内允许的有限人为活动）。", p.Activity, strings.Join(keys, "、")),
-				map[string]any{"parameter": "activity", "allowed": keys})
-		}
-	}
-	return p, nil
+	return p, newError(CodeInvalidParameter, pe.Message, map[string]any{"parameter": pe.Field, "allowed": pe.Allowed})
 }
 
 func contains(list []string, s string) bool {
