@@ -40,6 +40,10 @@ type Runner struct {
 	Log *slog.Logger
 	// OnChunk, when set, is called after each chunk is recorded.
 	OnChunk func(c Chunk, results []Result)
+	// Retention > 0 makes Run delete finished and cancelled jobs that
+	// ended longer ago than that (checked at start and then every
+	// Retention/10, between a second and an hour).
+	Retention time.Duration
 
 	once sync.Once
 	wake chan struct{}
@@ -78,6 +82,13 @@ func (r *Runner) Notify() {
 func (r *Runner) Run(ctx context.Context) {
 	r.init()
 	var wg sync.WaitGroup
+	if r.Retention > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.expire(ctx)
+		}()
+	}
 	for i := 0; i < r.Workers; i++ {
 		wg.Add(1)
 		go func() {
@@ -158,4 +169,25 @@ func (r *Runner) Step(ctx context.Context) (bool, error) {
 		r.OnChunk(*c, results)
 	}
 	return true, nil
+}
+
+// expire deletes jobs past Retention until ctx ends.
+func (r *Runner) expire(ctx context.Context) {
+	every := max(min(r.Retention/10, time.Hour), time.Second)
+	for {
+		n, err := r.Store.Expire(ctx, time.Now().Add(-r.Retention))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			r.Log.Error("batch expiry failed", slog.String("error", err.Error()))
+		case n > 0:
+			r.Log.Info("batch jobs expired", slog.Int("jobs", n), slog.Duration("retention", r.Retention))
+		}
+		t := time.NewTimer(every)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
 }

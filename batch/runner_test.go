@@ -2,6 +2,7 @@ package batch_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -204,4 +205,23 @@ func TestRunnerWaitsForDataset(t *testing.T) {
 	assert.False(t, worked)
 	j, _ := st.Job(ctx, job.ID)
 	assert.Equal(t, batch.StatusQueued, j.Status)
+}
+
+func TestRunnerExpiresOldJobs(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlstore.OpenSQLite(ctx, t.TempDir())
+	require.NoError(t, err)
+	defer st.Close()
+	job, err := st.Create(ctx, batch.Job{Name: "empty"}, func(func(batch.Row, error) bool) {}, 8, 0)
+	require.NoError(t, err)
+	require.Equal(t, batch.StatusFinished, job.Status)
+	r := &batch.Runner{Store: st, Datasets: staticSource{nil}, Worker: "test", Retention: time.Millisecond}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	time.Sleep(5 * time.Millisecond)
+	go r.Run(runCtx)
+	require.Eventually(t, func() bool {
+		_, err := st.Job(ctx, job.ID)
+		return errors.Is(err, batch.ErrNotFound)
+	}, 5*time.Second, 10*time.Millisecond)
 }
