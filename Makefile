@@ -8,7 +8,7 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 LOADADDR ?= 127.0.0.1:18080
 
-.PHONY: all build run test deps browser-deps vet fmt-check bench loadtest sample sample-x10 clean
+.PHONY: all build run test deps browser-deps pg-deps vet fmt-check bench loadtest sample sample-x10 clean
 
 all: build
 
@@ -28,6 +28,21 @@ browser-deps:
 	  fi; \
 	fi
 
+# Debian's PostgreSQL server for the tests that start a throwaway cluster
+# (internal/pgtest). Found like pgtest finds it: pg_config --bindir, else
+# /usr/lib/postgresql/N/bin. Without root it only warns: those tests then
+# skip, except under CI where they fail.
+pg-deps:
+	@bindir=$$(pg_config --bindir 2>/dev/null); \
+	if [ ! -x "$$bindir/initdb" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's postgresql for the database tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; \
+	  else \
+	    echo "PostgreSQL's server is missing and this is not root: install it with apt-get install postgresql"; \
+	  fi; \
+	fi
+
 build: deps
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/sanxian
 
@@ -42,7 +57,7 @@ vet: deps
 	$(GO) vet ./...
 
 # Browser tests leave their screenshots and the report PDF in artifacts/.
-test: deps browser-deps fmt-check vet
+test: deps browser-deps pg-deps fmt-check vet
 	SANXIAN_ARTIFACTS=$(CURDIR)/artifacts $(GO) test -race -count=1 ./...
 
 # Benchmarks: engine (synthetic partition of the sample's size) and the
