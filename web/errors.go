@@ -49,6 +49,21 @@ var statuses = map[string]int{
 	CodeSiteTooLarge:       http.StatusRequestEntityTooLarge,
 	CodeUnsupportedCRS:     http.StatusUnprocessableEntity,
 
+	// 批量筛查 (batch.go).
+	CodeBatchDisabled:   http.StatusServiceUnavailable,
+	CodeJobNotFound:     http.StatusNotFound,
+	CodeUploadTooLarge:  http.StatusRequestEntityTooLarge,
+	CodeTooManyRows:     http.StatusRequestEntityTooLarge,
+	CodeJobNotFinished:  http.StatusConflict,
+	CodeMissingFile:     http.StatusBadRequest,
+	CodeUnsupportedList: http.StatusUnsupportedMediaType,
+	CodeEmptyList:       http.StatusUnprocessableEntity,
+	CodeNoSiteColumns:   http.StatusUnprocessableEntity,
+	CodeDuplicateColumn: http.StatusUnprocessableEntity,
+	CodeCorruptList:     http.StatusUnprocessableEntity,
+	CodeBadEncoding:     http.StatusUnprocessableEntity,
+	CodeListTooLarge:    http.StatusRequestEntityTooLarge,
+
 	// A geometry that parses but is not a valid site.
 	geo.CodeEmpty:           http.StatusUnprocessableEntity,
 	geo.CodeUnsupportedType: http.StatusUnprocessableEntity,

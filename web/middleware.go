@@ -118,8 +118,14 @@ func (s *Server) recoverPanic(c *gin.Context) {
 }
 
 // limitBody caps the request body at MaxBodyBytes; reading past it fails
-// with *http.MaxBytesError, answered 413 body_too_large.
+// with *http.MaxBytesError, answered 413 body_too_large. A batch upload
+// is exempt: it has its own limit, Batches.MaxUploadBytes (413
+// upload_too_large).
 func (s *Server) limitBody(c *gin.Context) {
+	if isUploadRoute(c) {
+		c.Next()
+		return
+	}
 	if c.Request.ContentLength > s.cfg.MaxBodyBytes {
 		s.fail(c, errBodyTooLarge(s.cfg.MaxBodyBytes))
 		return
@@ -133,9 +139,16 @@ func errBodyTooLarge(limit int64) *Error {
 		map[string]any{"max_bytes": limit})
 }
 
-// timeout bounds the request's context by RequestTimeout.
+// timeout bounds the request's context by RequestTimeout, or by
+// BatchTimeout for a batch upload and a result download (their handlers
+// also extend the connection's deadlines). The context bounds the
+// handler's work, including a response it streams.
 func (s *Server) timeout(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
+	d := s.cfg.RequestTimeout
+	if isLongRoute(c) {
+		d = s.cfg.BatchTimeout
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), d)
 	defer cancel()
 	c.Request = c.Request.WithContext(ctx)
 	c.Next()

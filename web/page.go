@@ -8,19 +8,21 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 )
 
 // page holds the embedded map page (index.html, app.js), the printable
-// report page (report.html, report.js, report.css) and the vendored
+// report page (report.html, report.js, report.css), the 批量筛查 page
+// (batch.html, batch.js, batch.css) and the vendored
 // browser libraries it loads from /vendor/: Leaflet 1.9.4 and
 // @geoman-io/leaflet-geoman-free 2.20.2, copied unchanged from their npm
 // packages with their licences. Nothing is fetched from the network at
 // run time.
 //
-//go:embed page/index.html page/app.js page/report.html page/report.js page/report.css page/vendor
+//go:embed page/index.html page/app.js page/report.html page/report.js page/report.css page/batch.html page/batch.js page/batch.css page/vendor
 var page embed.FS
 
 // vendorTypes are the content types of the vendored files; a file with
@@ -35,15 +37,32 @@ var vendorTypes = map[string]string{
 // template and its attribution go into <meta> tags after the charset
 // (HTML-escaped), so the page needs no extra request to find them.
 func (s *Server) index(c *gin.Context) {
-	b, err := page.ReadFile("page/index.html")
+	s.pageWithMeta(c, "page/index.html", s.tilesMeta())
+}
+
+// tilesMeta is the basemap's <meta> pairs, none without TilesURL.
+func (s *Server) tilesMeta() [][2]string {
+	if s.cfg.TilesURL == "" {
+		return nil
+	}
+	return [][2]string{{"sanxian-tiles", s.cfg.TilesURL}, {"sanxian-tiles-attribution", s.cfg.TilesAttribution}}
+}
+
+// pageWithMeta serves an HTML page with <meta name content> tags added
+// after the charset (HTML-escaped).
+func (s *Server) pageWithMeta(c *gin.Context, name string, meta [][2]string) {
+	b, err := page.ReadFile(name)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if s.cfg.TilesURL != "" {
-		meta := fmt.Sprintf("<meta charset=\"utf-8\">\n<meta name=\"sanxian-tiles\" content=\"%s\">\n<meta name=\"sanxian-tiles-attribution\" content=\"%s\">",
-			html.EscapeString(s.cfg.TilesURL), html.EscapeString(s.cfg.TilesAttribution))
-		b = bytes.Replace(b, []byte(`<meta charset="utf-8">`), []byte(meta), 1)
+	if len(meta) > 0 {
+		var m strings.Builder
+		m.WriteString(`<meta charset="utf-8">`)
+		for _, kv := range meta {
+			fmt.Fprintf(&m, "\n<meta name=\"%s\" content=\"%s\">", html.EscapeString(kv[0]), html.EscapeString(kv[1]))
+		}
+		b = bytes.Replace(b, []byte(`<meta charset="utf-8">`), []byte(m.String()), 1)
 	}
 	c.Data(http.StatusOK, "text/html; charset=utf-8", b)
 }
@@ -64,6 +83,29 @@ func (s *Server) reportJS(c *gin.Context) {
 
 func (s *Server) reportCSS(c *gin.Context) {
 	s.pageFile(c, "page/report.css", "text/css; charset=utf-8")
+}
+
+// batchPage serves the 批量筛查 page. It talks to /api/v1/batches only,
+// so it is served even when batches are disabled (it then shows the 503
+// message).
+// With batches enabled, the upload limits go into <meta
+// name="sanxian-batch-max-bytes"> and "sanxian-batch-max-rows" so that the
+// page states them and refuses a too large file before uploading it.
+func (s *Server) batchPage(c *gin.Context) {
+	meta := s.tilesMeta()
+	if b := s.cfg.Batches; b != nil {
+		meta = append(meta, [2]string{"sanxian-batch-max-bytes", strconv.FormatInt(b.MaxUploadBytes, 10)},
+			[2]string{"sanxian-batch-max-rows", strconv.Itoa(b.MaxRows)})
+	}
+	s.pageWithMeta(c, "page/batch.html", meta)
+}
+
+func (s *Server) batchJS(c *gin.Context) {
+	s.pageFile(c, "page/batch.js", "text/javascript; charset=utf-8")
+}
+
+func (s *Server) batchCSS(c *gin.Context) {
+	s.pageFile(c, "page/batch.css", "text/css; charset=utf-8")
 }
 
 // vendor serves a file under page/vendor. Paths are cleaned, so "..",

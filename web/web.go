@@ -51,6 +51,14 @@ type Config struct {
 	// TilesAttribution is shown in the map's attribution control when
 	// TilesURL is set (plain text).
 	TilesAttribution string
+	// Batches enables 批量筛查 (/api/v1/batches…); nil answers those
+	// routes 503 batch_disabled. The page /batch is served either way.
+	Batches *Batches
+	// BatchTimeout replaces RequestTimeout for a batch upload (reading,
+	// parsing and storing the list) and a result download, and extends
+	// the connection's read and write deadlines to match. Default 5
+	// minutes.
+	BatchTimeout time.Duration
 }
 
 // Defaults.
@@ -74,6 +82,12 @@ func (c Config) withDefaults() Config {
 	if c.MaxBufferM <= 0 {
 		c.MaxBufferM = DefaultMaxBufferM
 	}
+	if c.BatchTimeout <= 0 {
+		c.BatchTimeout = DefaultBatchTimeout
+	}
+	if c.Batches != nil {
+		c.Batches = c.Batches.withDefaults()
+	}
 	return c
 }
 
@@ -94,6 +108,8 @@ type Server struct {
 	summaryMu sync.Mutex
 	summaryOf *admission.Dataset // dataset the cached summary belongs to
 	summary   []LayerSummary
+
+	rowErrs rowErrorCache
 }
 
 // New builds the service over src. A nil logger discards logs. New puts
@@ -138,6 +154,9 @@ func (s *Server) routes() *gin.Engine {
 	e.GET("/report", s.report)
 	e.GET("/report.js", s.reportJS)
 	e.GET("/report.css", s.reportCSS)
+	e.GET("/batch", s.batchPage)
+	e.GET("/batch.js", s.batchJS)
+	e.GET("/batch.css", s.batchCSS)
 	e.GET("/vendor/*filepath", s.vendor)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -154,6 +173,16 @@ func (s *Server) routes() *gin.Engine {
 	v1.GET("/features/:layer/:id", s.feature)
 	v1.GET("/industries", s.industries)
 	v1.GET("/rules", s.rules)
+	v1.POST("/batches", s.createBatch)
+	v1.GET("/batches", s.listBatches)
+	v1.GET("/batches/template.xlsx", s.batchTemplate("xlsx"))
+	v1.GET("/batches/template.csv", s.batchTemplate("csv"))
+	v1.GET("/batches/:id", s.getBatch)
+	v1.DELETE("/batches/:id", s.cancelBatch)
+	v1.GET("/batches/:id/rows", s.batchRows)
+	v1.GET("/batches/:id/result.xlsx", s.batchResult("xlsx"))
+	v1.GET("/batches/:id/result.csv", s.batchResult("csv"))
+	v1.GET("/batches/:id/result.geojson", s.batchResult("geojson"))
 	return e
 }
 
