@@ -1,0 +1,1459 @@
+package data
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"cmp"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"math"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkt"
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/width"
+
+	"github.com/sanxian/sanxian/batch"
+)
+
+// Project list error codes (ListError.Code), stable for programs.
+const (
+	CodeUnsupportedList = "unsupported_list" // not .xlsx/.csv/.tsv/.txt, or an .xls / xlsx content under another name
+	CodeEmptyList       = "empty_list"       // no header, or a header and no data row
+	CodeNoSiteColumns   = "no_site_columns"  // neither 经度+纬度 nor a 坐标串 column
+	CodeBadEncoding     = "bad_encoding"     // text that is neither UTF-8, UTF-16 (BOM) nor GBK/GB18030
+	CodeCorruptList     = "corrupt_list"     // a damaged xlsx or CSV
+	CodeTooManyRows     = "too_many_rows"    // more data rows than ListOptions.MaxRows
+	CodeDuplicateColumn = "duplicate_column" // two columns with the same role
+	CodeListTooLarge    = "list_too_large"   // an xlsx that unzips to more than ListOptions.MaxUnzipBytes
+)
+
+// Limits of a project list.
+const (
+	// DefaultMaxListRows is ListOptions.MaxRows when zero.
+	DefaultMaxListRows = 200_000
+	// DefaultMaxUnzipBytes is ListOptions.MaxUnzipBytes when zero.
+	DefaultMaxUnzipBytes = 1 << 30
+	// MaxListBufferM is the largest buffer distance a row may ask for.
+	MaxListBufferM = 50_000
+)
+
+// Roles of project list columns: the keys of batch.Header.Roles and the
+// values of batch.RowError.Column (RoleSite for the site as a whole).
+const (
+	RoleName         = "name"
+	RoleIndustry     = "industry"
+	RoleIndustryName = "industry_name"
+	RoleConstruction = "construction"
+	RoleActivity     = "activity"
+	RoleLon          = "lon"
+	RoleLat          = "lat"
+	RoleWKT          = "wkt"
+	RoleBuffer       = "buffer"
+	RoleCRS          = "crs"
+	RoleSite         = "site"
+)
+
+// China's extent in degrees, for the range check of every coordinate.
+const (
+	chinaMinLon, chinaMaxLon = 73.0, 136.0
+	chinaMinLat, chinaMaxLat = 3.0, 54.0
+)
+
+const (
+	listSniffBytes = 64 << 10 // prefix read to detect the encoding and the delimiter
+	// listMaxRecordBytes bounds one CSV record, so that an unclosed quote
+	// cannot pull the whole file into memory.
+	listMaxRecordBytes = 16 << 20
+	// listMaxInMemory bounds the xlsx parts excelize keeps in memory
+	// (styles, workbook, small sheets, images …), whatever MaxUnzipBytes.
+	listMaxInMemory   = 256 << 20
+	listMaxZipEntries = 10_000
+)
+
+// ListOptions bound the reading; zero (or negative) values mean the
+// defaults.
+type ListOptions struct {
+	// MaxRows is the most data rows (blank rows not counted) a list may
+	// have, DefaultMaxListRows by default; one more ends Rows with a
+	// *ListError of code CodeTooManyRows.
+	MaxRows int
+	// MaxUnzipBytes bounds the decompressed size of an xlsx (a zip),
+	// DefaultMaxUnzipBytes by default; more gives CodeListTooLarge when
+	// the list is opened, before anything is decompressed.
+	MaxUnzipBytes int64
+}
+
+// listXMLInMemory is excelize's UnzipXMLSizeLimit: larger worksheets and
+// shared-string tables are extracted to temporary files (a variable so
+// that tests reach that path with small files).
+var listXMLInMemory int64 = 16 << 20
+
+func (o ListOptions) withDefaults() ListOptions {
+	if o.MaxRows <= 0 {
+		o.MaxRows = DefaultMaxListRows
+	}
+	if o.MaxUnzipBytes <= 0 {
+		o.MaxUnzipBytes = DefaultMaxUnzipBytes
+	}
+	return o
+}
+
+// ListError is a project list that cannot be read as a whole: a stable
+// Code (CodeUnsupportedList …), a Simplified Chinese Message for people
+// and the 1-based Line of the file it concerns (0 when none).
+//
+// errors.Is(err, batch.ErrTooManyRows) holds for code CodeTooManyRows.
+type ListError struct {
+	Code    string
+	Message string
+	Line    int
+}
+
+func (e *ListError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("data: %s: line %d: %s", e.Code, e.Line, e.Message)
+	}
+	return fmt.Sprintf("data: %s: %s", e.Code, e.Message)
+}
+
+// Is reports whether target is batch.ErrTooManyRows for a too_many_rows
+// error.
+func (e *ListError) Is(target error) bool {
+	return target == batch.ErrTooManyRows && e.Code == CodeTooManyRows
+}
+
+func listErr(code string, line int, format string, args ...any) *ListError {
+	return &ListError{Code: code, Message: fmt.Sprintf(format, args...), Line: line}
+}
+
+// ProjectList is an opened project list (批量筛查 input): Header is known
+// at once, Rows streams the data rows. It holds temporary files until
+// Close. A ProjectList is not safe for concurrent use.
+type ProjectList struct {
+	// Header is the list's first non-empty row and the roles recognised
+	// in it.
+	Header batch.Header
+
+	hdr     *listHeader
+	src     listSource
+	first   *listRecord // the first data row, read by OpenProjectList
+	maxRows int
+	started bool
+	closed  bool
+}
+
+// OpenProjectList opens an uploaded project list, chosen by the extension
+// of name (case-insensitive), and reads its header:
+//
+//   - .csv, .txt, .tsv: UTF-8 with or without BOM, UTF-16 with a BOM, or
+//     else GBK/GB18030 (decided on the first 64 KiB: a later line that is
+//     not UTF-8 in a UTF-8 file ends Rows with CodeBadEncoding). The
+//     delimiter is a comma, or a tab or semicolon when the header line has
+//     those and no comma (tab first for .tsv); an Excel "sep=;" first line
+//     is honoured. Quotes are lax and rows may be ragged. The file is
+//     streamed; one record may not exceed 16 MB.
+//   - .xlsx: the first worksheet whose first non-empty row names a site
+//     column (经度/纬度 or 坐标串), else the first whose first non-empty
+//     row has any recognised column; so an explanation sheet before the
+//     list is skipped. The workbook is copied to a temporary directory
+//     (removed by Close) and its rows are streamed. Lines are the
+//     spreadsheet's row numbers, counting empty rows that the file leaves
+//     out. Text is read as displayed (a number as excelize formats it:
+//     106.55, not 106.55000000000001); longitude, latitude and buffer are
+//     read from the stored value, so that a number format showing fewer
+//     decimals does not round them. That takes a second pass over the
+//     rows, made only when the workbook has number formats and dropped
+//     when the first 1,000 rows with numbers in those columns show them
+//     as stored.
+//
+// The header is the first non-empty row; columns are recognised by name
+// (see the role table in this file: trimmed, case and full-width
+// insensitive, a trailing unit in brackets ignored; X/Y are not taken for
+// longitude/latitude). A list without data rows is CodeEmptyList; two
+// columns of one role CodeDuplicateColumn; neither a 经度+纬度 pair nor a
+// 坐标串 column CodeNoSiteColumns. These and every other problem with the
+// file as a whole are a *ListError; an error reading r is returned
+// wrapped. On error nothing is left to Close.
+func OpenProjectList(name string, r io.Reader, opts ListOptions) (*ProjectList, error) {
+	opts = opts.withDefaults()
+	var (
+		src   listSource
+		head  listRecord
+		sheet string
+		err   error
+	)
+	switch ext := strings.ToLower(path.Ext(name)); ext {
+	case ".csv", ".txt", ".tsv":
+		var cs *csvListSource
+		cs, err = openListCSV(r, ext)
+		if cs != nil {
+			src = cs
+			if err == nil {
+				head, err = nextNonBlank(cs)
+				if err == io.EOF {
+					err = listErr(CodeEmptyList, 0, "文件是空的：第一行应为表头（如 项目名称、经度、纬度）。")
+				}
+			}
+		}
+	case ".xlsx":
+		var xs *xlsxListSource
+		xs, head, sheet, err = openListXLSX(r, opts)
+		if xs != nil {
+			src = xs
+		}
+	case ".xls", ".et", ".xlsm", ".xlsb", ".ods", ".numbers":
+		err = listErr(CodeUnsupportedList, 0, "不支持 %s 文件：请在 Excel 或 WPS 中“另存为” .xlsx 或 CSV 后上传。", ext)
+	default:
+		if ext == "" {
+			ext = "（无扩展名）"
+		}
+		err = listErr(CodeUnsupportedList, 0, "不支持的文件类型“%s”：请上传 Excel 工作簿（.xlsx）或 CSV 文件（.csv）。", ext)
+	}
+	if err != nil {
+		if src != nil {
+			_ = src.close()
+		}
+		return nil, err
+	}
+	l := &ProjectList{src: src, maxRows: opts.MaxRows}
+	fail := func(err error) (*ProjectList, error) {
+		_ = l.Close()
+		return nil, err
+	}
+	if l.hdr, err = newListHeader(head.cells, head.line, sheet); err != nil {
+		return fail(err)
+	}
+	l.Header = batch.Header{Columns: l.hdr.columns, Roles: l.hdr.roles, Sheet: sheet}
+	if xs, ok := src.(*xlsxListSource); ok {
+		xs.useHeader(l.hdr)
+	}
+	first, err := nextNonBlank(src)
+	if err == io.EOF {
+		return fail(listErr(CodeEmptyList, head.line, "%s只有表头（第 %d 行），没有数据行。", sheetPrefix(sheet), head.line))
+	}
+	if err != nil {
+		return fail(err)
+	}
+	l.first = &first
+	return l, nil
+}
+
+var errListRowsTwice = errors.New("data: ProjectList.Rows used twice or after Close")
+
+// Rows yields the data rows in order: Seq counts them from 0, Line is the
+// file's line (row) number, blank rows are skipped and not counted. A row
+// that cannot be read (no site, bad coordinates, swapped longitude and
+// latitude, a bad buffer or an unsupported 坐标系) is yielded with
+// Row.Error set and a nil Geometry; that is not an error of the
+// iteration. A non-nil error ends the iteration: a *ListError for the file
+// (CodeCorruptList, CodeBadEncoding, CodeTooManyRows when row MaxRows+1 is
+// reached) or a wrapped read error. Rows may be ranged over once; a second
+// use, or a use after Close, yields only an error. Industry codes are not
+// validated here.
+func (l *ProjectList) Rows() iter.Seq2[batch.Row, error] {
+	return func(yield func(batch.Row, error) bool) {
+		if l.started || l.closed {
+			yield(batch.Row{}, errListRowsTwice)
+			return
+		}
+		l.started = true
+		rec := l.first
+		l.first = nil
+		for seq := 0; ; seq++ {
+			if rec == nil {
+				r, err := nextNonBlank(l.src)
+				if err == io.EOF {
+					return
+				}
+				if err != nil {
+					yield(batch.Row{}, err)
+					return
+				}
+				rec = &r
+			}
+			if seq >= l.maxRows {
+				yield(batch.Row{}, listErr(CodeTooManyRows, rec.line, "第 %d 行：数据超过 %d 行的上限，请拆分为多个文件。", rec.line, l.maxRows))
+				return
+			}
+			if !yield(l.hdr.row(*rec, seq), nil) {
+				return
+			}
+			rec = nil
+		}
+	}
+}
+
+// Close releases the list's temporary files. It is safe to call twice.
+func (l *ProjectList) Close() error {
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	if l.src == nil {
+		return nil
+	}
+	return l.src.close()
+}
+
+// listRecord is one row of the file: cells as displayed, raw the stored
+// values (xlsx only, nil for CSV), line its 1-based number.
+type listRecord struct {
+	cells, raw []string
+	line       int
+}
+
+type listSource interface {
+	// next returns the next row, blank or not; io.EOF at the end.
+	next() (listRecord, error)
+	close() error
+}
+
+func nextNonBlank(s listSource) (listRecord, error) {
+	for {
+		r, err := s.next()
+		if err != nil {
+			return r, err
+		}
+		if !blankCells(r.cells) || !blankCells(r.raw) {
+			return r, nil
+		}
+	}
+}
+
+func blankCells(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(strings.TrimPrefix(c, "\ufeff")) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func sheetPrefix(sheet string) string {
+	if sheet == "" {
+		return ""
+	}
+	return "工作表「" + sheet + "」"
+}
+
+// ---- header ----
+
+// listRoleTable lists the roles, their Chinese title and the headers
+// accepted for them (compared after normHeader).
+var listRoleTable = []struct {
+	role, title string
+	names       []string
+}{
+	{RoleName, "项目名称", []string{"项目名称", "名称", "项目", "name", "project", "project_name"}},
+	{RoleIndustry, "行业代码", []string{"行业代码", "国民经济行业代码", "行业分类代码", "industry", "industry_code"}},
+	{RoleIndustryName, "行业名称", []string{"行业名称", "行业", "所属行业", "industry_name"}},
+	{RoleConstruction, "建设性质", []string{"建设性质", "construction"}},
+	{RoleActivity, "活动类型", []string{"活动类型", "红线内活动", "activity"}},
+	{RoleLon, "经度", []string{"经度", "东经", "lon", "lng", "long", "longitude"}},
+	{RoleLat, "纬度", []string{"纬度", "北纬", "lat", "latitude"}},
+	{RoleWKT, "坐标串", []string{"WKT", "几何", "geometry", "坐标串", "坐标", "界址点坐标", "拐点坐标", "coordinates"}},
+	{RoleBuffer, "缓冲距离", []string{"缓冲距离", "缓冲", "缓冲区", "buffer", "buffer_m"}},
+	{RoleCRS, "坐标系", []string{"坐标系", "crs", "srid"}},
+}
+
+var listRoleByHeader = func() map[string]string {
+	m := map[string]string{}
+	for _, r := range listRoleTable {
+		for _, n := range r.names {
+			m[normHeader(n)] = r.role
+		}
+	}
+	return m
+}()
+
+var (
+	headerUnit    = regexp.MustCompile(`[(\[【〔][^()\[\]【】〔〕]*[)\]】〕]$`)
+	headerDropper = strings.NewReplacer(" ", "", "_", "", "-", "", "\t", "", "\n", "", "\r", "")
+)
+
+// normHeader folds a header for comparison: BOM and surrounding space
+// removed, full-width ASCII folded, lower case, a leading or trailing "*"
+// (required mark) and a trailing unit in brackets dropped ("缓冲距离（米）",
+// "buffer_m (m)"), spaces, "_" and "-" removed.
+func normHeader(s string) string {
+	s = narrow(strings.TrimPrefix(s, "\ufeff"))
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.TrimSpace(strings.Trim(s, "*※:"))
+	if loc := headerUnit.FindStringIndex(s); loc != nil && strings.TrimSpace(s[:loc[0]]) != "" {
+		s = s[:loc[0]]
+	}
+	return headerDropper.Replace(s)
+}
+
+// roleOfHeader is the role a header names, "" when none.
+func roleOfHeader(h string) string { return listRoleByHeader[normHeader(h)] }
+
+// listHeader is the header and what the rows need of it.
+type listHeader struct {
+	columns []string
+	roles   map[string]int
+	labels  map[string]string // role → header as written (trimmed)
+}
+
+func newListHeader(cells []string, line int, sheet string) (*listHeader, error) {
+	h := &listHeader{columns: make([]string, len(cells)), roles: map[string]int{}, labels: map[string]string{}}
+	var xy []string
+	for i, c := range cells {
+		c = strings.TrimPrefix(c, "\ufeff")
+		h.columns[i] = c
+		role := roleOfHeader(c)
+		if role == "" {
+			if k := normHeader(c); k == "x" || k == "y" || k == "x坐标" || k == "y坐标" {
+				xy = append(xy, strings.TrimSpace(c))
+			}
+			continue
+		}
+		if j, dup := h.roles[role]; dup {
+			return nil, listErr(CodeDuplicateColumn, line, "%s第 %d 行表头：「%s」（第 %d 列）和「%s」（第 %d 列）都是%s列，请删除或改名其中一列。",
+				sheetPrefix(sheet), line, strings.TrimSpace(h.columns[j]), j+1, strings.TrimSpace(c), i+1, roleTitle(role))
+		}
+		h.roles[role] = i
+		h.labels[role] = strings.TrimSpace(c)
+	}
+	_, lon := h.roles[RoleLon]
+	_, lat := h.roles[RoleLat]
+	_, wktCol := h.roles[RoleWKT]
+	if !(lon && lat) && !wktCol {
+		var what string
+		switch {
+		case lon:
+			what = "有「" + h.labels[RoleLon] + "」列但没有纬度列"
+		case lat:
+			what = "有「" + h.labels[RoleLat] + "」列但没有经度列"
+		default:
+			what = "没有找到项目位置列"
+		}
+		msg := fmt.Sprintf("%s第 %d 行表头%s：需要经度和纬度两列，或一列坐标串（WKT 或界址点坐标）。可用的列名：%s。读到的表头：%s。",
+			sheetPrefix(sheet), line, what, acceptedSiteHeaders(), clip(strings.Join(trimAll(h.columns), "、")))
+		if len(xy) > 0 {
+			msg += "「" + strings.Join(xy, "」「") + "」列不作为经纬度（测量坐标中 X 为北向），请换算为经纬度填入经度、纬度列。"
+		}
+		msg += "若表头是乱码，请把文件另存为 UTF-8 编码的 CSV 或 .xlsx。"
+		return nil, &ListError{Code: CodeNoSiteColumns, Message: msg, Line: line}
+	}
+	return h, nil
+}
+
+func trimAll(ss []string) []string {
+	out := make([]string, 0, len(ss))
+	for _, s := range ss {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func roleTitle(role string) string {
+	for _, r := range listRoleTable {
+		if r.role == role {
+			return r.title
+		}
+	}
+	return role
+}
+
+func acceptedSiteHeaders() string {
+	var parts []string
+	for _, r := range listRoleTable {
+		if r.role == RoleLon || r.role == RoleLat || r.role == RoleWKT {
+			parts = append(parts, r.title+"（"+strings.Join(r.names, "、")+"）")
+		}
+	}
+	return strings.Join(parts, "；")
+}
+
+// label is how messages name a role's column: the header as written.
+func (h *listHeader) label(role string) string {
+	if l := h.labels[role]; l != "" {
+		return l
+	}
+	return roleTitle(role)
+}
+
+// cell is the role's cell as displayed, trimmed ("" without the column).
+func (h *listHeader) cell(r listRecord, role string) string {
+	i, ok := h.roles[role]
+	if !ok || i >= len(r.cells) {
+		return ""
+	}
+	return strings.TrimSpace(strings.TrimPrefix(r.cells[i], "\ufeff"))
+}
+
+// number is the role's stored value when the file has one (xlsx), else
+// the displayed text, trimmed.
+func (h *listHeader) number(r listRecord, role string) string {
+	if i, ok := h.roles[role]; ok && i < len(r.raw) {
+		if v := strings.TrimSpace(r.raw[i]); v != "" {
+			return v
+		}
+	}
+	return h.cell(r, role)
+}
+
+// ---- rows ----
+
+// row turns a record into a batch.Row (see ProjectList.Rows).
+func (h *listHeader) row(r listRecord, seq int) batch.Row {
+	cells := r.cells // a fresh slice for every record
+	if slices.ContainsFunc(cells, func(c string) bool { return strings.HasPrefix(c, "\ufeff") }) {
+		cells = make([]string, len(r.cells))
+		for i, c := range r.cells {
+			cells[i] = strings.TrimPrefix(c, "\ufeff")
+		}
+	}
+	row := batch.Row{
+		Seq:          seq,
+		Line:         r.line,
+		Cells:        cells,
+		Name:         h.cell(r, RoleName),
+		Industry:     h.cell(r, RoleIndustry),
+		IndustryName: h.cell(r, RoleIndustryName),
+		Construction: h.cell(r, RoleConstruction),
+		Activity:     h.cell(r, RoleActivity),
+	}
+	if e := h.checkCRS(r); e != nil {
+		row.Error = e
+		return row
+	}
+	g, e := h.site(r)
+	if e != nil {
+		row.Error = e
+		return row
+	}
+	buf, e := h.buffer(r)
+	if e != nil {
+		row.Error = e
+		return row
+	}
+	row.Geometry, row.BufferM = g, buf
+	return row
+}
+
+func (h *listHeader) rowErr(line int, code, role, format string, args ...any) *batch.RowError {
+	prefix := fmt.Sprintf("第 %d 行", line)
+	if role != RoleSite && role != "" {
+		prefix += "「" + h.label(role) + "」列"
+	}
+	return &batch.RowError{Code: code, Column: role, Message: prefix + "：" + fmt.Sprintf(format, args...)}
+}
+
+// crsAccepted are the 坐标系 values taken as CGCS2000 / WGS84 longitude
+// and latitude, after crsKey. EPSG:4490 (CGCS2000) and EPSG:4326 (WGS84)
+// differ by centimetres in China, far below what a screening can tell, so
+// both are read as they are. Projected or other datums (北京54, 西安80,
+// GCJ-02 …) are refused until conversions exist.
+var crsAccepted = map[string]bool{
+	"": true, "EPSG:4490": true, "EPSG4490": true, "4490": true, "CGCS2000": true, "2000国家大地": true, "国家2000": true,
+	"EPSG:4326": true, "EPSG4326": true, "4326": true, "WGS84": true,
+}
+
+var crsDropper = strings.NewReplacer(" ", "", "-", "", "_", "")
+
+func crsKey(s string) string {
+	s = strings.ToUpper(narrow(strings.TrimSpace(s)))
+	return strings.TrimSuffix(crsDropper.Replace(s), "坐标系")
+}
+
+// narrow folds full-width ASCII (and the ideographic space) to ASCII.
+func narrow(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return width.Narrow.String(s)
+		}
+	}
+	return s
+}
+
+func (h *listHeader) checkCRS(r listRecord) *batch.RowError {
+	v := h.cell(r, RoleCRS)
+	if crsAccepted[crsKey(v)] {
+		return nil
+	}
+	return h.rowErr(r.line, CodeUnsupportedCRS, RoleCRS, "不支持坐标系 %q：目前只接受 CGCS2000（EPSG:4490）或 WGS84（EPSG:4326）经纬度，或留空。", clip(v))
+}
+
+var listBufferThousands = regexp.MustCompile(`^\d{1,3}(,\d{3})+(\.\d*)?$`)
+
+// buffer reads the buffer in metres: empty is 0; "500", "500m", "500 米",
+// "0.5km", "0.5 公里" and "1,000" are accepted, up to MaxListBufferM.
+func (h *listHeader) buffer(r listRecord) (float64, *batch.RowError) {
+	s := h.number(r, RoleBuffer)
+	if s == "" {
+		return 0, nil
+	}
+	t := strings.ToLower(strings.TrimSpace(narrow(s)))
+	mult := 1.0
+	for _, u := range []struct {
+		suffix string
+		mult   float64
+	}{{"km", 1000}, {"公里", 1000}, {"千米", 1000}, {"m", 1}, {"米", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	if listBufferThousands.MatchString(t) {
+		t = strings.ReplaceAll(t, ",", "")
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	v *= mult
+	if err != nil || math.IsNaN(v) || v < 0 || v > MaxListBufferM {
+		return 0, h.rowErr(r.line, batch.ErrCodeBadBuffer, RoleBuffer, "%q 不是 0 到 %d 米之间的距离。", clip(h.cell(r, RoleBuffer)), MaxListBufferM)
+	}
+	return v, nil
+}
+
+// site reads the row's site: the 坐标串 cell when filled, else 经度+纬度.
+// A 坐标串 cell without any digit ("无", "/", "—") counts as empty.
+func (h *listHeader) site(r listRecord) (orb.Geometry, *batch.RowError) {
+	if text := h.cell(r, RoleWKT); strings.ContainsAny(text, "0123456789０１２３４５６７８９") {
+		return h.wktSite(r, text)
+	}
+	_, hasLon := h.roles[RoleLon]
+	_, hasLat := h.roles[RoleLat]
+	lonText, latText := h.number(r, RoleLon), h.number(r, RoleLat)
+	if lonText == "" && latText == "" {
+		var want []string
+		if hasLon && hasLat {
+			want = append(want, "「"+h.label(RoleLon)+"」「"+h.label(RoleLat)+"」")
+		}
+		if _, ok := h.roles[RoleWKT]; ok {
+			want = append(want, "「"+h.label(RoleWKT)+"」")
+		}
+		return nil, h.rowErr(r.line, batch.ErrCodeMissingSite, RoleSite, "没有项目位置：请填写%s。", strings.Join(want, "或"))
+	}
+	if !hasLon || !hasLat { // one of the pair, beside a 坐标串 column
+		have, miss := RoleLon, RoleLat
+		if !hasLon {
+			have, miss = RoleLat, RoleLon
+		}
+		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleSite, "表头中没有%s列，只有「%s」无法定位：请填写「%s」。", roleTitle(miss), h.label(have), h.label(RoleWKT))
+	}
+	for _, role := range []string{RoleLon, RoleLat} {
+		if h.number(r, role) == "" {
+			return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, role, "没有填写；「%s」与「%s」需同时填写。", h.label(RoleLon), h.label(RoleLat))
+		}
+	}
+	lon, lonHemi, ok := h.degrees(r, RoleLon)
+	if !ok {
+		return nil, h.badDegrees(r, RoleLon)
+	}
+	lat, latHemi, ok := h.degrees(r, RoleLat)
+	if !ok {
+		return nil, h.badDegrees(r, RoleLat)
+	}
+	swapped := func() *batch.RowError {
+		return h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleSite, "经纬度可能填反了：「%s」为 %s，「%s」为 %s；中国境内经度约 %g～%g、纬度约 %g～%g。",
+			h.label(RoleLon), clip(h.cell(r, RoleLon)), h.label(RoleLat), clip(h.cell(r, RoleLat)), chinaMinLon, chinaMaxLon, chinaMinLat, chinaMaxLat)
+	}
+	if lonHemi == 'N' || lonHemi == 'S' || latHemi == 'E' || latHemi == 'W' {
+		return nil, swapped()
+	}
+	lonOK, latOK := inRange(lon, chinaMinLon, chinaMaxLon), inRange(lat, chinaMinLat, chinaMaxLat)
+	switch {
+	case lonOK && latOK:
+		return orb.Point{lon, lat}, nil
+	case inRange(lat, chinaMinLon, chinaMaxLon) && inRange(lon, chinaMinLat, chinaMaxLat):
+		return nil, swapped()
+	case !lonOK:
+		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleLon, "经度 %s 超出中国范围（%g～%g）。%s", clip(h.cell(r, RoleLon)), chinaMinLon, chinaMaxLon, projectedHint(lon))
+	default:
+		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleLat, "纬度 %s 超出中国范围（%g～%g）。%s", clip(h.cell(r, RoleLat)), chinaMinLat, chinaMaxLat, projectedHint(lat))
+	}
+}
+
+func inRange(v, lo, hi float64) bool { return v >= lo && v <= hi }
+
+func projectedHint(v float64) string {
+	if math.Abs(v) > 180 {
+		return "数值像是投影坐标（米），暂不支持，请换算为经纬度（度）。"
+	}
+	return ""
+}
+
+func (h *listHeader) badDegrees(r listRecord, role string) *batch.RowError {
+	return h.rowErr(r.line, batch.ErrCodeBadCoordinates, role, "无法识别的坐标 %q：应为十进制度（如 106.5516）或度分秒（如 106°33'06\"E、106度33分6秒）。", clip(h.cell(r, role)))
+}
+
+// degrees reads one longitude or latitude cell: the stored value, else
+// the displayed text.
+func (h *listHeader) degrees(r listRecord, role string) (float64, byte, bool) {
+	if v, hemi, ok := parseDegrees(h.number(r, role)); ok {
+		return v, hemi, true
+	}
+	return parseDegrees(h.cell(r, role))
+}
+
+// degreeCell is coords.go's dmsToken anchored to a whole cell.
+var degreeCell = regexp.MustCompile(`^\s*(?:` + dmsToken.String() + `)\s*$`)
+
+// parseDegrees reads one angle in decimal degrees ("106.5516",
+// "106.5516°E") or 度分秒 ("106°33'06\"E", "106度33分6秒", "东经106°33′6″"),
+// with the notation of ParseCoordinateText. hemi is the N/S/E/W mark, 0
+// when none; S and W make the value negative.
+func parseDegrees(s string) (v float64, hemi byte, ok bool) {
+	if s == "" {
+		return 0, 0, false
+	}
+	if v, err := strconv.ParseFloat(s, 64); err == nil {
+		return v, 0, !math.IsNaN(v) && !math.IsInf(v, 0)
+	}
+	if len(s) > 200 {
+		return 0, 0, false
+	}
+	t := strings.ToUpper(dmsReplacer.Replace(narrow(s)))
+	m := degreeCell.FindStringSubmatch(t)
+	if m == nil {
+		return 0, 0, false
+	}
+	lead, neg, deg, degMark, minute, sec, trail := m[1], m[2], m[3], m[4], m[5], m[6], m[7]
+	if (lead != "" && trail != "" && lead != trail) || (degMark == "" && (minute != "" || sec != "")) {
+		return 0, 0, false
+	}
+	v, _ = strconv.ParseFloat(deg, 64)
+	if minute != "" {
+		mv, _ := strconv.ParseFloat(minute, 64)
+		if mv >= 60 {
+			return 0, 0, false
+		}
+		v += mv / 60
+	}
+	if sec != "" {
+		sv, _ := strconv.ParseFloat(sec, 64)
+		if sv >= 60 {
+			return 0, 0, false
+		}
+		v += sv / 3600
+	}
+	if h := lead + trail; h != "" {
+		hemi = h[0]
+	}
+	if neg != "" {
+		if hemi == 'S' || hemi == 'W' {
+			return 0, 0, false
+		}
+		v = -v
+	}
+	if hemi == 'S' || hemi == 'W' {
+		v = -v
+	}
+	return v, hemi, !math.IsInf(v, 0)
+}
+
+var ewktSRID = regexp.MustCompile(`(?i)^\s*SRID\s*=\s*(\d+)\s*;`)
+
+// wktSite reads a 坐标串 cell: a vertex list or 界址点 list as in
+// ParseCoordinateText (kind auto), or WKT.
+func (h *listHeader) wktSite(r listRecord, text string) (orb.Geometry, *batch.RowError) {
+	g, err := ParseCoordinateText(text, "auto")
+	if errors.Is(err, ErrWKT) {
+		var e *batch.RowError
+		if g, e = h.parseWKTCell(r, text); e != nil {
+			return nil, e
+		}
+	} else if err != nil {
+		msg := err.Error()
+		var se *SiteFileError
+		if errors.As(err, &se) {
+			msg = se.Message
+			if se.Line > 0 && strings.HasPrefix(msg, fmt.Sprintf("第 %d 行", se.Line)) {
+				msg = "单元格内" + msg
+			}
+		}
+		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleWKT, "%s", msg)
+	}
+	out, swapped := false, true
+	eachListPoint(g, func(p orb.Point) {
+		if !inRange(p[0], chinaMinLon, chinaMaxLon) || !inRange(p[1], chinaMinLat, chinaMaxLat) {
+			out = true
+		}
+		if !inRange(p[1], chinaMinLon, chinaMaxLon) || !inRange(p[0], chinaMinLat, chinaMaxLat) {
+			swapped = false
+		}
+	})
+	switch {
+	case out && swapped:
+		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleWKT, "经纬度可能填反了：坐标应经度在前、纬度在后（中国境内经度约 %g～%g、纬度约 %g～%g）。", chinaMinLon, chinaMaxLon, chinaMinLat, chinaMaxLat)
+	case out:
+		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleWKT, "有坐标超出中国范围（经度 %g～%g、纬度 %g～%g）；投影坐标（米）暂不支持，请换算为经纬度。", chinaMinLon, chinaMaxLon, chinaMinLat, chinaMaxLat)
+	}
+	return g, nil
+}
+
+// parseWKTCell parses WKT with orb's parser after an optional EWKT
+// "SRID=4490;" prefix (4490 or 4326). Whitespace runs, line breaks
+// included, are collapsed first. Empty geometries and collections are
+// returned as they are: the checker's geo.ValidateSite refuses them.
+func (h *listHeader) parseWKTCell(r listRecord, text string) (g orb.Geometry, e *batch.RowError) {
+	if m := ewktSRID.FindStringSubmatch(text); m != nil {
+		if m[1] != "4490" && m[1] != "4326" {
+			return nil, h.rowErr(r.line, CodeUnsupportedCRS, RoleWKT, "不支持 SRID=%s：目前只接受 CGCS2000（4490）或 WGS84（4326）经纬度。", clip(m[1]))
+		}
+		text = text[len(m[0]):]
+	}
+	text = strings.Join(strings.Fields(text), " ")
+	bad := func() (orb.Geometry, *batch.RowError) {
+		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleWKT, "WKT %q 无法解析：应如 POLYGON((107.0 29.8, 107.001 29.8, 107.001 29.801, 107.0 29.8))，坐标为“经度 纬度”，仅支持二维，括号和逗号为半角。", clip(text))
+	}
+	defer func() {
+		// orb's WKT parser is not hardened against every malformed input;
+		// a panic there is a bad cell, not a crash.
+		if recover() != nil {
+			g, e = bad()
+		}
+	}()
+	g, err := wkt.Unmarshal(text)
+	if err != nil {
+		return bad()
+	}
+	return g, nil
+}
+
+// eachListPoint calls fn for every position of g.
+func eachListPoint(g orb.Geometry, fn func(orb.Point)) {
+	switch g := g.(type) {
+	case orb.Point:
+		fn(g)
+	case orb.MultiPoint:
+		for _, p := range g {
+			fn(p)
+		}
+	case orb.LineString:
+		for _, p := range g {
+			fn(p)
+		}
+	case orb.Ring:
+		for _, p := range g {
+			fn(p)
+		}
+	case orb.MultiLineString:
+		for _, l := range g {
+			eachListPoint(l, fn)
+		}
+	case orb.Polygon:
+		for _, l := range g {
+			eachListPoint(l, fn)
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			eachListPoint(p, fn)
+		}
+	case orb.Collection:
+		for _, c := range g {
+			eachListPoint(c, fn)
+		}
+	case orb.Bound:
+		fn(g.Min)
+		fn(g.Max)
+	}
+}
+
+// ---- CSV ----
+
+type csvListSource struct {
+	cr         *csv.Reader
+	lim        *listRecordLimiter
+	lineOffset int // lines before the csv.Reader's first (a "sep=" line)
+	lastLine   int
+	checkUTF8  bool
+}
+
+var errListRecordTooLong = errors.New("data: CSV record too long")
+
+// listRecordLimiter fails a read once more than max bytes were read since
+// the last record began (give or take the csv.Reader's 4 KiB buffer).
+type listRecordLimiter struct {
+	r             io.Reader
+	n, start, max int64
+}
+
+func (l *listRecordLimiter) Read(p []byte) (int, error) {
+	if l.n-l.start > l.max {
+		return 0, errListRecordTooLong
+	}
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	return n, err
+}
+
+func openListCSV(r io.Reader, ext string) (*csvListSource, error) {
+	br := bufio.NewReaderSize(r, listSniffBytes)
+	prefix, err := br.Peek(listSniffBytes)
+	atEOF := err == io.EOF
+	if err != nil && !atEOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, fmt.Errorf("data: read project list: %w", err)
+	}
+	if err := sniffNotText(prefix, ext); err != nil {
+		return nil, err
+	}
+	var (
+		text      io.Reader = br
+		checkUTF8 bool
+	)
+	switch {
+	case bytes.HasPrefix(prefix, []byte("\xef\xbb\xbf")):
+		_, _ = br.Discard(3)
+		checkUTF8 = true
+	case bytes.HasPrefix(prefix, []byte("\xff\xfe")):
+		_, _ = br.Discard(2)
+		text = transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewDecoder())
+	case bytes.HasPrefix(prefix, []byte("\xfe\xff")):
+		_, _ = br.Discard(2)
+		text = transform.NewReader(br, unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewDecoder())
+	case bytes.IndexByte(prefix, 0) >= 0:
+		return nil, listErr(CodeBadEncoding, 0, "文件不是文本（含有 NUL 字节）：请上传 .xlsx，或另存为 UTF-8 / GBK 编码的 CSV。")
+	case validUTF8Prefix(prefix, atEOF):
+		checkUTF8 = true
+	default:
+		if !validGB18030Prefix(prefix, atEOF) {
+			return nil, listErr(CodeBadEncoding, 0, "无法识别文件编码（既不是 UTF-8 也不是 GBK）：请在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”。")
+		}
+		text = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder())
+	}
+	tb := bufio.NewReaderSize(text, listSniffBytes)
+	head, err := tb.Peek(listSniffBytes)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, fmt.Errorf("data: read project list: %w", err)
+	}
+	s := &csvListSource{checkUTF8: checkUTF8}
+	first, _, _ := strings.Cut(string(head), "\n")
+	var delim rune
+	if d, ok := sepDirective(first); ok {
+		delim = d
+		_, _ = tb.ReadString('\n')
+		s.lineOffset = 1
+	} else {
+		delim = detectDelimiter(string(head), ext == ".tsv")
+	}
+	s.lim = &listRecordLimiter{r: tb, max: listMaxRecordBytes}
+	s.cr = csv.NewReader(s.lim)
+	s.cr.Comma = delim
+	s.cr.FieldsPerRecord = -1
+	s.cr.LazyQuotes = true
+	return s, nil
+}
+
+// sniffNotText refuses workbooks given a text extension.
+func sniffNotText(prefix []byte, ext string) error {
+	switch {
+	case bytes.HasPrefix(prefix, []byte("PK\x03\x04")):
+		return listErr(CodeUnsupportedList, 0, "文件内容是 Excel 工作簿（.xlsx），但扩展名是 %s：请把扩展名改为 .xlsx，或在 Excel 中另存为 CSV。", ext)
+	case bytes.HasPrefix(prefix, []byte("\xd0\xcf\x11\xe0")):
+		return listErr(CodeUnsupportedList, 0, "文件内容是旧版 Excel（.xls）或加密的工作簿，但扩展名是 %s：请在 Excel 或 WPS 中另存为 .xlsx 或 CSV。", ext)
+	}
+	return nil
+}
+
+// validUTF8Prefix reports whether b, the first bytes of a file, is UTF-8;
+// unless atEOF, a rune cut at the end of b is allowed.
+func validUTF8Prefix(b []byte, atEOF bool) bool {
+	if !atEOF {
+		i := len(b) - 1
+		for i > 0 && len(b)-i < utf8.UTFMax && !utf8.RuneStart(b[i]) {
+			i--
+		}
+		if i >= 0 && i < len(b) && !utf8.FullRune(b[i:]) {
+			b = b[:i]
+		}
+	}
+	return utf8.Valid(b)
+}
+
+// validGB18030Prefix reports whether b decodes as GB18030 without
+// invalid sequences; unless atEOF, a character cut at the end is allowed.
+func validGB18030Prefix(b []byte, atEOF bool) bool {
+	dec := simplifiedchinese.GB18030.NewDecoder()
+	dst := make([]byte, 4*len(b)+16)
+	n, _, err := dec.Transform(dst, b, atEOF)
+	if err != nil && !errors.Is(err, transform.ErrShortSrc) {
+		return false
+	}
+	return !bytes.ContainsRune(dst[:n], utf8.RuneError)
+}
+
+// sepDirective reads Excel's "sep=;" first line.
+func sepDirective(line string) (rune, bool) {
+	line = strings.TrimSpace(strings.TrimPrefix(line, "\ufeff"))
+	if len(line) == 5 && strings.EqualFold(line[:4], "sep=") && strings.ContainsRune(",;\t|", rune(line[4])) {
+		return rune(line[4]), true
+	}
+	return 0, false
+}
+
+// detectDelimiter looks at the first non-blank line of head: a comma
+// outside quotes makes it CSV, else a tab, else a semicolon (tab first
+// for .tsv).
+func detectDelimiter(head string, tsv bool) rune {
+	line := ""
+	for l := range strings.SplitSeq(head, "\n") {
+		if strings.TrimSpace(l) != "" {
+			line = l
+			break
+		}
+	}
+	var comma, tab, semi int
+	inQuote := false
+	for _, c := range line {
+		switch {
+		case c == '"':
+			inQuote = !inQuote
+		case inQuote:
+		case c == ',':
+			comma++
+		case c == '\t':
+			tab++
+		case c == ';':
+			semi++
+		}
+	}
+	switch {
+	case tsv && tab > 0:
+		return '\t'
+	case comma > 0:
+		return ','
+	case tab > 0:
+		return '\t'
+	case semi > 0:
+		return ';'
+	case tsv:
+		return '\t'
+	}
+	return ','
+}
+
+func (s *csvListSource) next() (listRecord, error) {
+	s.lim.start = s.lim.n
+	rec, err := s.cr.Read()
+	if err != nil {
+		if err == io.EOF {
+			return listRecord{}, io.EOF
+		}
+		if errors.Is(err, errListRecordTooLong) {
+			return listRecord{}, listErr(CodeCorruptList, s.lastLine+1, "第 %d 行起的一条记录超过 %d MB：是否有未闭合的引号？", s.lastLine+1, listMaxRecordBytes>>20)
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			line := pe.StartLine + s.lineOffset
+			return listRecord{}, listErr(CodeCorruptList, line, "第 %d 行无法按 CSV 读取：%v。", line, pe.Err)
+		}
+		return listRecord{}, fmt.Errorf("data: read project list: %w", err)
+	}
+	line, _ := s.cr.FieldPos(0)
+	line += s.lineOffset
+	s.lastLine = line
+	if s.checkUTF8 {
+		for _, c := range rec {
+			if !utf8.ValidString(c) {
+				return listRecord{}, listErr(CodeBadEncoding, line, "第 %d 行不是 UTF-8 编码的文字，而文件开头是 UTF-8：请把整个文件另存为同一种编码（UTF-8 或 GBK）。", line)
+			}
+		}
+	}
+	return listRecord{cells: rec, line: line}, nil
+}
+
+func (s *csvListSource) close() error { return nil }
+
+// ---- xlsx ----
+
+type xlsxListSource struct {
+	dir       string
+	f         *excelize.File
+	disp, raw *excelize.Rows // raw is nil once the stored values are not needed
+	line      int
+	// numCols are the columns read as numbers (longitude, latitude,
+	// buffer); probe counts the rows left to compare before the raw pass
+	// is dropped, -1 once a displayed value differed from the stored one.
+	numCols []int
+	probe   int
+}
+
+// listRawProbeRows is how many rows with a number in a longitude,
+// latitude or buffer column are compared, displayed against stored,
+// before the second pass is dropped when they all agree.
+const listRawProbeRows = 1000
+
+// useHeader tells the source which columns are read as numbers.
+func (s *xlsxListSource) useHeader(h *listHeader) {
+	for _, role := range []string{RoleLon, RoleLat, RoleBuffer} {
+		if i, ok := h.roles[role]; ok {
+			s.numCols = append(s.numCols, i)
+		}
+	}
+	s.probe = listRawProbeRows
+	if len(s.numCols) == 0 {
+		s.dropRaw()
+	}
+}
+
+func (s *xlsxListSource) dropRaw() {
+	if s.raw != nil {
+		_ = s.raw.Close()
+		s.raw = nil
+	}
+}
+
+// probeRaw compares a row's displayed and stored numbers; after
+// listRawProbeRows rows that agree the raw pass is dropped, after one that
+// differs (a number format showing fewer decimals) it is kept to the end.
+func (s *xlsxListSource) probeRaw(cells, raw []string) {
+	if s.probe < 0 {
+		return
+	}
+	seen := false
+	for _, i := range s.numCols {
+		d, r := cellAt(cells, i), cellAt(raw, i)
+		if r == "" {
+			continue
+		}
+		seen = true
+		if d == r {
+			continue
+		}
+		dv, err1 := strconv.ParseFloat(d, 64)
+		rv, err2 := strconv.ParseFloat(r, 64)
+		// Equal but for float noise (106.00099999999999 shown as 106.001).
+		if err1 != nil || err2 != nil || !(math.Abs(dv-rv) <= 1e-12*max(1, math.Abs(rv))) {
+			s.probe = -1
+			return
+		}
+	}
+	if seen {
+		if s.probe--; s.probe == 0 {
+			s.dropRaw()
+		}
+	}
+}
+
+func cellAt(cells []string, i int) string {
+	if i < len(cells) {
+		return strings.TrimSpace(cells[i])
+	}
+	return ""
+}
+
+// openListXLSX copies the workbook to a temporary directory, checks its
+// zip directory against the limits, opens it with excelize and finds the
+// list's sheet and header. On error nothing is left behind.
+func openListXLSX(r io.Reader, opts ListOptions) (_ *xlsxListSource, head listRecord, sheet string, err error) {
+	dir, err := os.MkdirTemp("", "sanxian-list-")
+	if err != nil {
+		return nil, head, "", fmt.Errorf("data: project list: %w", err)
+	}
+	s := &xlsxListSource{dir: dir}
+	defer func() {
+		if p := recover(); p != nil {
+			// excelize is not hardened against every malformed workbook;
+			// a panic there is a corrupt upload, not a crash.
+			err = listErr(CodeCorruptList, 0, "xlsx 文件无法读取（文件损坏）。")
+		}
+		if err != nil {
+			_ = s.close()
+		}
+	}()
+	spool := filepath.Join(dir, "list.xlsx")
+	fh, err := os.Create(spool)
+	if err != nil {
+		return nil, head, "", fmt.Errorf("data: project list: %w", err)
+	}
+	limit := opts.MaxUnzipBytes + 1<<20
+	n, err := io.Copy(fh, io.LimitReader(r, limit+1))
+	if cerr := fh.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, head, "", fmt.Errorf("data: read project list: %w", err)
+	}
+	switch {
+	case n == 0:
+		return nil, head, "", listErr(CodeEmptyList, 0, "文件是空的。")
+	case n > limit:
+		return nil, head, "", listErr(CodeListTooLarge, 0, "xlsx 文件超过 %s。", sizeCN(opts.MaxUnzipBytes))
+	}
+	if err := checkListZip(spool, opts.MaxUnzipBytes); err != nil {
+		return nil, head, "", err
+	}
+	s.f, err = excelize.OpenFile(spool, excelize.Options{
+		UnzipSizeLimit:    opts.MaxUnzipBytes,
+		UnzipXMLSizeLimit: min(opts.MaxUnzipBytes, listXMLInMemory),
+		TmpDir:            dir,
+	})
+	if s.f == nil && err == nil {
+		err = errors.New("no workbook")
+	}
+	if err != nil {
+		if strings.Contains(err.Error(), "unzip size") {
+			return nil, head, "", listErr(CodeListTooLarge, 0, "xlsx 文件解压后超过 %s。", sizeCN(opts.MaxUnzipBytes))
+		}
+		return nil, head, "", listErr(CodeCorruptList, 0, "不是有效的 .xlsx 文件（可能已损坏，或是改了扩展名的其他格式）：%v。", err)
+	}
+	_ = os.Remove(spool) // excelize holds what it needs in memory or its own temporary files
+	sheet, line, head, err := s.findSheet()
+	if err != nil {
+		return nil, head, "", err
+	}
+	s.disp, err = s.f.Rows(sheet)
+	if err == nil && numberFormatted(s.f) {
+		s.raw, err = s.f.Rows(sheet)
+	}
+	if err != nil {
+		return nil, head, "", listErr(CodeCorruptList, 0, "无法读取工作表「%s」：%v。", sheet, err)
+	}
+	for s.line < line && s.disp.Next() && (s.raw == nil || s.raw.Next()) {
+		s.line++
+	}
+	return s, head, sheet, nil
+}
+
+// numberFormatted reports whether a cell style of f has a number format
+// other than General and Text: only then can a displayed number differ
+// from the stored one (beyond excelize's rounding to 15 significant
+// digits), and the rows are read a second time for the stored values
+// (see probeRaw).
+func numberFormatted(f *excelize.File) bool {
+	st := f.Styles
+	if st == nil || st.CellXfs == nil {
+		return false
+	}
+	custom := map[int]string{}
+	if st.NumFmts != nil {
+		for _, n := range st.NumFmts.NumFmt {
+			if n != nil {
+				custom[n.NumFmtID] = cmp.Or(n.FormatCode16, n.FormatCode)
+			}
+		}
+	}
+	for _, xf := range st.CellXfs.Xf {
+		if xf.NumFmtID == nil {
+			continue
+		}
+		id := *xf.NumFmtID
+		if code, ok := custom[id]; ok {
+			if c := strings.ToLower(strings.TrimSpace(code)); c != "general" && c != "@" {
+				return true
+			}
+			continue
+		}
+		if id != 0 && id != 49 {
+			return true
+		}
+	}
+	return false
+}
+
+// checkListZip refuses a workbook whose zip directory promises more than
+// max bytes, or more than listMaxInMemory bytes of the parts that excelize
+// keeps in memory, before anything is decompressed; then it decompresses
+// every part once to check it (archive/zip stops at the promised size and
+// checks the CRC).
+func checkListZip(name string, max int64) error {
+	var head [8]byte
+	if fh, err := os.Open(name); err == nil {
+		_, _ = io.ReadFull(fh, head[:])
+		_ = fh.Close()
+	}
+	if bytes.HasPrefix(head[:], []byte("\xd0\xcf\x11\xe0")) {
+		return listErr(CodeUnsupportedList, 0, "文件是旧版 Excel（.xls）或加了密码的工作簿：请在 Excel 或 WPS 中另存为不加密的 .xlsx。")
+	}
+	zr, err := zip.OpenReader(name)
+	if err != nil {
+		return listErr(CodeCorruptList, 0, "不是有效的 .xlsx 文件（可能已损坏，或是改了扩展名的其他格式）。")
+	}
+	defer zr.Close()
+	if len(zr.File) > listMaxZipEntries {
+		return listErr(CodeListTooLarge, 0, "xlsx 文件内部有 %d 个部件，超过 %d 个。", len(zr.File), listMaxZipEntries)
+	}
+	var total, inMemory uint64
+	xmlLimit := uint64(min(max, listXMLInMemory))
+	for _, f := range zr.File {
+		size := f.UncompressedSize64
+		if size > uint64(max) || total > uint64(max)-size {
+			return listErr(CodeListTooLarge, 0, "xlsx 文件解压后超过 %s（压缩炸弹？）：请删去无关的工作表、图片后重试。", sizeCN(max))
+		}
+		total += size
+		n := strings.ToLower(strings.ReplaceAll(f.Name, `\`, "/"))
+		toTemp := size > xmlLimit && (strings.HasPrefix(n, "xl/worksheets/sheet") || n == "xl/sharedstrings.xml")
+		if !toTemp {
+			inMemory += size
+		}
+	}
+	if inMemory > listMaxInMemory {
+		return listErr(CodeListTooLarge, 0, "xlsx 文件中除数据表以外的部分解压后超过 %s：请删去无关的工作表、图片后重试。", sizeCN(listMaxInMemory))
+	}
+	// excelize ignores read errors of the parts it keeps in memory, so a
+	// damaged part (bad checksum, more data than promised) would come
+	// back silently truncated: check every part first.
+	for _, f := range zr.File {
+		if err := checkZipEntry(f); err != nil {
+			return listErr(CodeCorruptList, 0, "xlsx 文件已损坏（内部文件 %s 无法解压：%v）。", clip(f.Name), err)
+		}
+	}
+	return nil
+}
+
+func checkZipEntry(f *zip.File) error {
+	rc, err := f.Open()
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(io.Discard, rc)
+	if cerr := rc.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func sizeCN(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GB", n>>30)
+	case n >= 1<<20:
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	return fmt.Sprintf("%d 字节", n)
+}
+
+// findSheet picks the list's sheet (see OpenProjectList) and returns it
+// with its header row and that row's number.
+func (s *xlsxListSource) findSheet() (sheet string, line int, head listRecord, err error) {
+	type candidate struct {
+		sheet string
+		head  listRecord
+	}
+	var anyRole, nonEmpty *candidate
+	sheets := s.f.GetSheetList()
+	if len(sheets) == 0 {
+		return "", 0, head, listErr(CodeCorruptList, 0, "xlsx 文件中没有工作表。")
+	}
+	for _, name := range sheets {
+		rows, err := s.f.Rows(name)
+		if err != nil {
+			if rows != nil {
+				_ = rows.Close()
+			}
+			continue
+		}
+		rec, err := firstNonBlankRow(rows)
+		_ = rows.Close()
+		if err != nil {
+			return "", 0, head, err
+		}
+		if rec.line == 0 {
+			continue
+		}
+		c := &candidate{name, rec}
+		site, some := false, false
+		for _, cell := range rec.cells {
+			switch roleOfHeader(cell) {
+			case "":
+			case RoleLon, RoleLat, RoleWKT:
+				site = true
+			default:
+				some = true
+			}
+		}
+		if site {
+			return name, rec.line, rec, nil
+		}
+		if some && anyRole == nil {
+			anyRole = c
+		}
+		if nonEmpty == nil {
+			nonEmpty = c
+		}
+	}
+	for _, c := range []*candidate{anyRole, nonEmpty} {
+		if c != nil {
+			return c.sheet, c.head.line, c.head, nil
+		}
+	}
+	return "", 0, head, listErr(CodeEmptyList, 0, "工作簿中所有工作表都是空的。")
+}
+
+// firstNonBlankRow reads rows up to the first non-blank one; line 0 when
+// the sheet has none.
+func firstNonBlankRow(rows *excelize.Rows) (listRecord, error) {
+	for line := 1; rows.Next(); line++ {
+		cells, err := rows.Columns()
+		if err != nil {
+			return listRecord{}, listErr(CodeCorruptList, line, "第 %d 行无法读取：%v。", line, err)
+		}
+		if !blankCells(cells) {
+			return listRecord{cells: cells, line: line}, nil
+		}
+	}
+	if err := rows.Error(); err != nil {
+		return listRecord{}, listErr(CodeCorruptList, 0, "工作表无法读取：%v。", err)
+	}
+	return listRecord{}, nil
+}
+
+var rawCellValue = excelize.Options{RawCellValue: true}
+
+func (s *xlsxListSource) next() (rec listRecord, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = listErr(CodeCorruptList, s.line, "第 %d 行无法读取（文件损坏）。", s.line)
+		}
+	}()
+	if !s.disp.Next() {
+		if err := s.disp.Error(); err != nil {
+			return rec, listErr(CodeCorruptList, s.line+1, "第 %d 行之后无法读取：%v。", s.line, err)
+		}
+		return rec, io.EOF
+	}
+	s.line++
+	cells, err := s.disp.Columns()
+	if err != nil {
+		return rec, listErr(CodeCorruptList, s.line, "第 %d 行无法读取：%v。", s.line, err)
+	}
+	var raw []string
+	if s.raw != nil {
+		s.raw.Next()
+		if raw, err = s.raw.Columns(rawCellValue); err != nil {
+			return rec, listErr(CodeCorruptList, s.line, "第 %d 行无法读取：%v。", s.line, err)
+		}
+		s.probeRaw(cells, raw)
+	}
+	return listRecord{cells: cells, raw: raw, line: s.line}, nil
+}
+
+func (s *xlsxListSource) close() error {
+	var errs []error
+	for _, r := range []*excelize.Rows{s.disp, s.raw} {
+		if r != nil {
+			_ = r.Close() // its error is also the iteration's, reported by next
+		}
+	}
+	s.disp, s.raw = nil, nil
+	if s.f != nil {
+		errs = append(errs, s.f.Close())
+		s.f = nil
+	}
+	if s.dir != "" {
+		errs = append(errs, os.RemoveAll(s.dir))
+		s.dir = ""
+	}
+	return errors.Join(errs...)
+}
