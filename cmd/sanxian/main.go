@@ -1,6 +1,7 @@
 // Command sanxian answers siting questions against ecological zoning
 // (三线一单): it serves the HTTP API (serve), checks one site from the
-// command line (check) and prints its version (version).
+// command line (check), screens a project list (batch) and prints its
+// version (version).
 package main
 
 import (
@@ -34,11 +35,13 @@ const usage = `sanxian：生态环境分区管控（三线一单）选址核查
                   [--max-buffer 50000] [--timeout 10s] [--log-format text|json]
   sanxian check   (--wkt 'POINT(106.55 29.56)' | --geojson 文件) [--buffer 米] [--layers a,b]
                   [--format table|json] [--data 目录]
+  sanxian batch   项目清单.xlsx|.csv -o 结果.xlsx|.csv|.geojson [--data 目录]
   sanxian version
 
 子命令：
   serve    启动 HTTP 服务（接口说明见 /api/openapi.json）
   check    在命令行核查一个场址，结果与 HTTP 接口相同
+  batch    在命令行批量筛查项目清单（Excel 或 CSV），写出结果文件
   version  显示版本
 
 各子命令的参数见 sanxian <子命令> --help。环境变量 SANXIAN_ADDR、SANXIAN_DATA、
@@ -57,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return serve(ctx, args[1:], stdout, stderr)
 	case "check":
 		return check(ctx, args[1:], stdout, stderr)
+	case "batch":
+		return batchCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "sanxian %s (%s %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return exitOK

@@ -101,8 +101,9 @@ func startServe(t *testing.T, args ...string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	stateDir := t.TempDir() // a later --state-dir in args wins
 	go func() {
-		s.done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), s.stdout, s.stderr)
+		s.done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--state-dir", stateDir}, args...), s.stdout, s.stderr)
 	}()
 	t.Cleanup(func() { s.stop(t) })
 	require.Eventually(t, func() bool {

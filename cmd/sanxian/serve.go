@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sanxian/sanxian/admission"
+	"github.com/sanxian/sanxian/batch"
 	"github.com/sanxian/sanxian/data"
 	"github.com/sanxian/sanxian/geo"
 	"github.com/sanxian/sanxian/web"
@@ -29,6 +30,7 @@ type serveConfig struct {
 	LogFormat string
 	Web       web.Config
 	Tolerance geo.Tolerance
+	Batch     batchConfig
 }
 
 const serveUsage = `用法：sanxian serve [参数]
@@ -48,6 +50,19 @@ const serveUsage = `用法：sanxian serve [参数]
                        离线可用（SANXIAN_TILES）；须为 CGCS2000/WGS84 经纬度对齐的瓦片
                        （如天地图、内网瓦片服务），高德、腾讯等 GCJ-02 底图会偏移数百米
   --tiles-attribution 文字  底图署名，显示在地图右下角（SANXIAN_TILES_ATTRIBUTION）
+
+批量筛查（/batch 页面与 /api/v1/batches 接口）：
+  --state-dir 目录     任务库所在目录（SQLite），默认 $XDG_STATE_HOME/sanxian 或
+                       ~/.local/state/sanxian（SANXIAN_STATE_DIR）；同一目录只能由一个进程使用
+  --store 地址         改用 PostgreSQL 保存任务（postgres://…；SANXIAN_STORE），多个副本可共享
+                       同一数据库并分担任务
+  --batch-workers 数   并行筛查的任务块数，默认为 CPU 数（SANXIAN_BATCH_WORKERS）
+  --batch-lease 时长   任务块的租约；进程中断后，其他副本在租约到期后接手，默认 2m
+                       （SANXIAN_BATCH_LEASE）
+  --batch-retention 时长  已完成任务的保留时间，默认 168h（SANXIAN_BATCH_RETENTION）
+  --max-upload 大小    上传清单的大小上限，默认 50MB（SANXIAN_MAX_UPLOAD）
+  --max-rows 数        清单行数上限，默认 200000（SANXIAN_MAX_ROWS）
+  --worker-id 名称     本进程在任务库中的名称，默认为主机名-进程号（SANXIAN_WORKER_ID）
 `
 
 // parseServe reads flags with environment fallbacks.
@@ -56,7 +71,9 @@ func parseServe(args []string) (serveConfig, error) {
 	fs.SetOutput(io.Discard)
 	var c serveConfig
 	var maxBody, maxVertices, maxBuffer, timeout, sliverM2, sliverRatio string
+	var workers, lease, retention, maxUpload, maxRows string
 	toleranceFlags(fs, &sliverM2, &sliverRatio)
+	batchFlags(fs, &c.Batch, &workers, &lease, &retention, &maxUpload, &maxRows)
 	fs.StringVar(&c.Addr, "addr", envOr("SANXIAN_ADDR", ":8080"), "")
 	fs.StringVar(&c.DataDir, "data", envOr("SANXIAN_DATA", ""), "")
 	fs.StringVar(&maxBody, "max-body", envOr("SANXIAN_MAX_BODY", "10MB"), "")
@@ -99,6 +116,9 @@ func parseServe(args []string) (serveConfig, error) {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("--log-format：应为 text 或 json，收到 %q", c.LogFormat)
+	}
+	if err := parseBatch(&c.Batch, workers, lease, retention, maxUpload, maxRows); err != nil {
+		return c, err
 	}
 	return c, nil
 }
@@ -200,7 +220,28 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "无法监听 %s：%v\n", cfg.Addr, err)
 		return exitFail
 	}
+	jobs, where, err := openStore(ctx, cfg.Batch)
+	if err != nil {
+		log.Error("无法打开批量筛查任务库", "store", where, "error", err)
+		fmt.Fprintf(stderr, "无法打开批量筛查任务库（%s）：%v\n", where, err)
+		return exitFail
+	}
+	defer jobs.Close()
+	runner := &batch.Runner{Store: jobs, Datasets: &store, Worker: cfg.Batch.WorkerID, Workers: cfg.Batch.Workers,
+		Lease: cfg.Batch.Lease, Retention: cfg.Batch.Retention, Limits: geo.Limits{MaxVertices: cfg.Web.MaxVertices}, Log: log}
+	runCtx, stopRunner := context.WithCancel(context.WithoutCancel(ctx))
+	runnerDone := make(chan struct{})
+	go func() {
+		defer close(runnerDone)
+		runner.Run(runCtx)
+	}()
+	defer func() {
+		stopRunner()
+		<-runnerDone
+	}()
+	log.Info("批量筛查任务库已打开", "store", where, "worker", cfg.Batch.WorkerID, "workers", cfg.Batch.Workers)
 	cfg.Web.Sites = siteParser{}
+	cfg.Web.Batches = &web.Batches{Store: jobs, Files: batchFiles{}, Notify: runner.Notify, MaxUploadBytes: cfg.Batch.MaxUpload, MaxRows: cfg.Batch.MaxRows}
 	srv := &http.Server{
 		Handler:           web.New(&store, cfg.Web, log),
 		ReadHeaderTimeout: 10 * time.Second,
