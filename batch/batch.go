@@ -77,6 +77,9 @@ type Header struct {
 	Roles map[string]int `json:"roles"`
 	// Sheet is the worksheet read (xlsx only).
 	Sheet string `json:"sheet,omitempty"`
+	// Width is the most cells of any row (at least len(Columns)), set by
+	// Store.Create once every row is read; 0 when unknown.
+	Width int `json:"width,omitempty"`
 }
 
 // Status of a job.

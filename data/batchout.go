@@ -123,14 +123,35 @@ func newResultTable(job batch.Job) *resultTable {
 // maxTextWidth bounds the measured width of an original column.
 const maxTextWidth = 40
 
+// measureRows is how many rows measure reads when the header already
+// knows the widest row (batch.Header.Width).
+const measureRows = 1000
+
+// errMeasured stops measure's pass early.
+var errMeasured = errors.New("measured")
+
 // measure is the first pass: it widens the table to the widest row and
-// measures the original columns' texts (up to maxTextWidth).
+// measures the original columns' texts (up to maxTextWidth). When the
+// header knows the widest row, the texts are measured on the first
+// measureRows rows only, so a big job is not read twice.
 func (t *resultTable) measure(rows ResultSource) error {
 	t.textWidths = t.textWidths[:0]
 	for _, h := range t.job.Header.Columns {
 		t.textWidths = append(t.textWidths, displayWidth(h))
 	}
-	return rows(func(r batch.Row, _ *batch.Result) error {
+	known := t.job.Header.Width > 0
+	if known {
+		t.width = max(t.width, t.job.Header.Width)
+		for i := len(t.textWidths); i < t.width; i++ {
+			t.textWidths = append(t.textWidths, displayWidth(extraColumn(i)))
+		}
+	}
+	n := 0
+	err := rows(func(r batch.Row, _ *batch.Result) error {
+		if known && n == measureRows {
+			return errMeasured
+		}
+		n++
 		for i, c := range r.Cells {
 			if i == len(t.textWidths) {
 				t.textWidths = append(t.textWidths, displayWidth(extraColumn(i)))
@@ -142,6 +163,10 @@ func (t *resultTable) measure(rows ResultSource) error {
 		t.width = max(t.width, len(r.Cells))
 		return nil
 	})
+	if errors.Is(err, errMeasured) {
+		return nil
+	}
+	return err
 }
 
 // header is the header row of the main table.

@@ -192,8 +192,14 @@ func decodeRow(data, geom []byte) (batch.Row, error) {
 	return sr.Row, nil
 }
 
+// encodedRow is a row ready for batch_rows.
+type encodedRow struct {
+	seq        int
+	data, geom []byte
+}
+
 // insertRows writes rows with one multi-row statement.
-func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, jobID string, rows []batch.Row) error {
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, jobID string, rows []encodedRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -201,24 +207,82 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, jobID string, rows [
 	b.WriteString("INSERT INTO batch_rows (job_id, seq, data, geom) VALUES ")
 	args := make([]any, 0, 4*len(rows))
 	for i, r := range rows {
-		data, geom, err := encodeRow(r)
-		if err != nil {
-			return err
-		}
 		if i > 0 {
 			b.WriteByte(',')
 		}
 		b.WriteString("(?,?,?,?)")
 		var g any
-		if geom != nil {
-			g = geom
+		if r.geom != nil {
+			g = r.geom
 		}
-		args = append(args, jobID, r.Seq, data, g)
+		args = append(args, jobID, r.seq, r.data, g)
 	}
 	if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
 		return fmt.Errorf("insert rows: %w", err)
 	}
 	return nil
+}
+
+// rowBatch is a run of encoded rows, or the error that ended the rows.
+type rowBatch struct {
+	rows  []encodedRow
+	err   error
+	width int // the most cells of any row so far
+}
+
+// readAhead reads and encodes rows in a goroutine, numbering them from 0,
+// and hands them over in batches, so that reading the list and writing
+// the database overlap. stop ends the goroutine and waits for it; it must
+// be called before the rows' source is closed.
+func readAhead(ctx context.Context, rows iter.Seq2[batch.Row, error], size, maxRows, width int) (batches <-chan rowBatch, stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	ch := make(chan rowBatch, 2)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(ch)
+		send := func(b rowBatch) bool {
+			select {
+			case ch <- b:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		cur := make([]encodedRow, 0, size)
+		n := 0
+		for r, err := range rows {
+			if err == nil && maxRows > 0 && n >= maxRows {
+				err = fmt.Errorf("%w: more than %d", batch.ErrTooManyRows, maxRows)
+			}
+			if err != nil {
+				send(rowBatch{err: err})
+				return
+			}
+			r.Seq = n
+			n++
+			width = max(width, len(r.Cells))
+			data, geom, err := encodeRow(r)
+			if err != nil {
+				send(rowBatch{err: err})
+				return
+			}
+			cur = append(cur, encodedRow{seq: r.Seq, data: data, geom: geom})
+			if len(cur) == size {
+				if !send(rowBatch{rows: cur, width: width}) {
+					return
+				}
+				cur = make([]encodedRow, 0, size)
+			}
+		}
+		send(rowBatch{rows: cur, width: width})
+	}()
+	return ch, func() {
+		cancel()
+		for range ch {
+		}
+		<-done
+	}
 }
 
 // Create implements batch.Store.
@@ -253,28 +317,21 @@ func (s *Store) Create(ctx context.Context, job batch.Job, rows iter.Seq2[batch.
 		job.ID, job.Name, job.FileName, string(job.Status), string(header), string(opts), ms(job.CreatedAt)); err != nil {
 		return batch.Job{}, fmt.Errorf("create job: %w", err)
 	}
-	const insertBatch = 250
-	pending := make([]batch.Row, 0, insertBatch)
-	n := 0
-	for r, err := range rows {
-		if err != nil {
+	batches, stop := readAhead(ctx, rows, 250, maxRows, len(job.Header.Columns))
+	defer stop()
+	n, width := 0, len(job.Header.Columns)
+	for b := range batches {
+		if b.err != nil {
+			return batch.Job{}, b.err
+		}
+		if err := s.insertRows(ctx, tx, job.ID, b.rows); err != nil {
 			return batch.Job{}, err
 		}
-		if maxRows > 0 && n >= maxRows {
-			return batch.Job{}, fmt.Errorf("%w: more than %d", batch.ErrTooManyRows, maxRows)
-		}
-		r.Seq = n
-		n++
-		pending = append(pending, r)
-		if len(pending) == insertBatch {
-			if err := s.insertRows(ctx, tx, job.ID, pending); err != nil {
-				return batch.Job{}, err
-			}
-			pending = pending[:0]
-		}
+		n += len(b.rows)
+		width = b.width
 	}
-	if err := s.insertRows(ctx, tx, job.ID, pending); err != nil {
-		return batch.Job{}, err
+	if err := ctx.Err(); err != nil {
+		return batch.Job{}, fmt.Errorf("create job: %w", err)
 	}
 	for no, first := 0, 0; first < n; no, first = no+1, first+chunkSize {
 		last := min(first+chunkSize, n) - 1
@@ -284,13 +341,17 @@ func (s *Store) Create(ctx context.Context, job batch.Job, rows iter.Seq2[batch.
 		}
 	}
 	job.Total = n
+	job.Header.Width = width
+	if header, err = json.Marshal(job.Header); err != nil {
+		return batch.Job{}, fmt.Errorf("encode header: %w", err)
+	}
 	if n == 0 {
 		job.Status = batch.StatusFinished
 		job.FinishedAt = &job.CreatedAt
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE batch_jobs SET status=?, finished_at=? WHERE id=?`), string(job.Status), ms(job.CreatedAt), job.ID); err != nil {
 			return batch.Job{}, fmt.Errorf("create job: %w", err)
 		}
-	} else if _, err := tx.ExecContext(ctx, s.q(`UPDATE batch_jobs SET total=? WHERE id=?`), n, job.ID); err != nil {
+	} else if _, err := tx.ExecContext(ctx, s.q(`UPDATE batch_jobs SET total=?, header=? WHERE id=?`), n, string(header), job.ID); err != nil {
 		return batch.Job{}, fmt.Errorf("create job: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -537,24 +598,16 @@ func (s *Store) Complete(ctx context.Context, c batch.Chunk, results []batch.Res
 	return nil
 }
 
-// Results implements batch.Store. It reads in pages by Seq, so no
-// transaction stays open while fn works (fn may write to a slow client).
+// Results implements batch.Store. It reads in pages by Seq, the next
+// page while fn works on the current one, and no transaction stays open
+// while fn works (fn may write to a slow client).
 func (s *Store) Results(ctx context.Context, id string, offset, limit int, fn func(batch.Row, *batch.Result) error) error {
 	if _, err := s.Job(ctx, id); err != nil {
 		return err
 	}
 	const page = 1000
-	next := max(offset, 0)
-	left := limit
-	for {
-		n := page
-		if limit > 0 {
-			if left <= 0 {
-				return nil
-			}
-			n = min(page, left)
-		}
-		got, err := s.resultsPage(ctx, id, next, n)
+	if limit > 0 && limit < page {
+		got, err := s.resultsPage(ctx, id, max(offset, 0), limit)
 		if err != nil {
 			return err
 		}
@@ -563,12 +616,54 @@ func (s *Store) Results(ctx context.Context, id string, offset, limit int, fn fu
 				return err
 			}
 		}
-		if len(got) < n {
-			return nil
-		}
-		next = got[len(got)-1].row.Seq + 1
-		left -= len(got)
+		return nil
 	}
+	type pageOf struct {
+		rows []rowResult
+		err  error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	pages := make(chan pageOf, 1)
+	go func() {
+		defer close(pages)
+		next, left := max(offset, 0), limit
+		for {
+			n := page
+			if limit > 0 {
+				if left <= 0 {
+					return
+				}
+				n = min(page, left)
+			}
+			got, err := s.resultsPage(ctx, id, next, n)
+			select {
+			case pages <- pageOf{got, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || len(got) < n {
+				return
+			}
+			next = got[len(got)-1].row.Seq + 1
+			left -= len(got)
+		}
+	}()
+	defer func() {
+		cancel()
+		for range pages {
+		}
+	}()
+	for p := range pages {
+		if p.err != nil {
+			return p.err
+		}
+		for _, rr := range p.rows {
+			if err := fn(rr.row, rr.res); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 type rowResult struct {

@@ -74,6 +74,7 @@ func TestCreateAndRead(t *testing.T) {
 		got, err := s.Job(ctx, job.ID)
 		require.NoError(t, err)
 		assert.Equal(t, job.Header, got.Header)
+		assert.Equal(t, 2, got.Header.Width, "the widest row has two cells")
 		assert.Equal(t, job.Options, got.Options)
 		assert.Equal(t, 0, got.Done)
 		assert.True(t, job.CreatedAt.Equal(got.CreatedAt), "created %v vs %v", job.CreatedAt, got.CreatedAt)

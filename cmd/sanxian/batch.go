@@ -263,6 +263,7 @@ func batchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if name == "" {
 		name = strings.TrimSuffix(filepath.Base(input), filepath.Ext(input))
 	}
+	tRead := time.Now()
 	job, err := st.Create(ctx, batch.Job{Name: name, FileName: filepath.Base(input), Header: list.Header, Options: opts}, list.Rows(), 200, limit)
 	if err != nil {
 		if errors.Is(err, batch.ErrTooManyRows) {
@@ -273,6 +274,7 @@ func batchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	list.Close()
+	tCheck := time.Now()
 
 	var bar *progressbar.ProgressBar
 	if !quiet {
@@ -311,6 +313,7 @@ func batchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	stopRunner()
 	<-finished
+	tWrite := time.Now()
 
 	if err := writeResultFile(ctx, st, job, out, format); err != nil {
 		fmt.Fprintf(stderr, "写出结果失败：%v\n", err)
@@ -324,6 +327,8 @@ func batchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	fmt.Fprintf(stdout, "%s。结果已写入 %s\n", strings.Join(parts, "，"), out)
+	fmt.Fprintf(stdout, "用时：读取清单 %.1f s，筛查 %.1f s，写出结果 %.1f s。\n",
+		tCheck.Sub(tRead).Seconds(), tWrite.Sub(tCheck).Seconds(), time.Since(tWrite).Seconds())
 	return exitOK
 }
 
