@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -223,10 +224,7 @@ func (t *resultTable) texts(r batch.Row, res *batch.Result) resultTexts {
 	x.Clauses = strings.Join(res.Clauses, "、")
 	x.Evidence = truncateRunes(strings.Join(res.Evidence, "；"), evidenceMaxRunes)
 	if e := res.Error; e != nil {
-		x.Error = e.Message
-		if h, ok := t.roleHeader[e.Column]; ok {
-			x.Error = "「" + h + "」" + e.Message
-		}
+		x.Error = withColumn(e.Message, t.roleHeader[e.Column])
 	}
 	if res.Outcome == batch.OutcomeError {
 		return x
@@ -243,6 +241,21 @@ func (t *resultTable) texts(r batch.Row, res *batch.Result) resultTexts {
 
 // unitsText is "code 名称（类别）占 37.5%" per unit, joined with ；; the
 // share is given only when the site spans several units.
+// linePrefix is how row error messages start: "第 12 行：".
+var linePrefix = regexp.MustCompile(`^第 \d+ 行`)
+
+// withColumn names the column header h in a row error message that does
+// not name it yet: "第 12 行：…" becomes "第 12 行「行业代码」列：…".
+func withColumn(msg, h string) string {
+	if h == "" || strings.Contains(msg, "「"+h+"」") {
+		return msg
+	}
+	if loc := linePrefix.FindStringIndex(msg); loc != nil {
+		return msg[:loc[1]] + "「" + h + "」列" + msg[loc[1]:]
+	}
+	return "「" + h + "」" + msg
+}
+
 func unitsText(units []batch.UnitPart) string {
 	parts := make([]string, 0, len(units))
 	for _, u := range units {

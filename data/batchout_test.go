@@ -257,7 +257,7 @@ func TestBatchOutXLSX(t *testing.T) {
 	assert.Equal(t, "占用 1.23 公顷（12.5%）", cell("K4"))
 	assert.Equal(t, "穿越 850 m（42.0%）", cell("K5"))
 	assert.Equal(t, "5 km 内无", cell("L6"))
-	assert.Equal(t, "「经度」第 8 行：经度 \"abc\" 不是数字。", cell("O8"))
+	assert.Equal(t, "第 8 行「经度」列：经度 \"abc\" 不是数字。", cell("O8"))
 	assert.Equal(t, "未完成", cell("H9"))
 	assert.Equal(t, "", cell("I9"))
 	assert.Equal(t, "备注,乙", cell("F10"))
@@ -667,4 +667,15 @@ func batchOutJSON(t *testing.T, v any) []byte {
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return b
+}
+
+func TestBatchOutWithColumn(t *testing.T) {
+	for _, tc := range []struct{ msg, header, want string }{
+		{"第 8 行：经度 \"abc\" 不是数字。", "经度", "第 8 行「经度」列：经度 \"abc\" 不是数字。"},
+		{"第 11 行「经度」列：无法识别的坐标", "经度", "第 11 行「经度」列：无法识别的坐标"},
+		{"第 12 行：经纬度可能填反了", "", "第 12 行：经纬度可能填反了"},
+		{"无法识别", "坐标串", "「坐标串」无法识别"},
+	} {
+		assert.Equal(t, tc.want, withColumn(tc.msg, tc.header), tc.msg)
+	}
 }

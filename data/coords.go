@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/paulmach/orb"
 )
@@ -61,7 +62,8 @@ var wktKeyword = regexp.MustCompile(`(?i)^\s*(SRID\s*=\s*\d+\s*;\s*)?(POINT|LINE
 //   - 度分秒: "106°33'12.5\"E 29°33'36\"N", "106度33分12.5秒 29度33分36秒",
 //     "E106°33′12.5″, N29°33′36″", or latitude first when marked
 //     ("N29°33′36″ E106°33′12.5″", swapped to lon, lat);
-//   - a vertex list, one vertex per line (";" also separates vertices),
+//   - a vertex list, one vertex per line (";" also separates vertices, and
+//     so do spaces between "lon,lat" pairs: "106.55,29.80 106.56,29.80"),
 //     with an optional leading point-number column ("J1,106.55,29.56",
 //     "1 106.55 29.56") and an optional header line without digits;
 //     a third number after lon, lat (altitude) is ignored.
@@ -93,7 +95,11 @@ func ParseCoordinateText(text, kind string) (orb.Geometry, error) {
 	sawData := false
 	for i, line := range splitLines(text) {
 		n := i + 1
-		for _, part := range strings.FieldsFunc(line, func(r rune) bool { return r == ';' || r == '；' }) {
+		split := func(r rune) bool { return r == ';' || r == '；' }
+		if commaPairs(line) {
+			split = func(r rune) bool { return r == ';' || r == '；' || unicode.IsSpace(r) }
+		}
+		for _, part := range strings.FieldsFunc(line, split) {
 			part = strings.TrimSpace(part)
 			if part == "" || strings.HasPrefix(part, "#") {
 				continue
@@ -117,6 +123,25 @@ func ParseCoordinateText(text, kind string) (orb.Geometry, error) {
 		return nil, siteErr(CodeEmptyFile, 0, "没有找到坐标：每行应有一个顶点，如 106.55,29.56。")
 	}
 	return shapeOf(pts, lines, kind)
+}
+
+// commaPair is one "lon,lat" pair written without spaces.
+var commaPair = regexp.MustCompile(`^[-+]?\d+(\.\d+)?,[-+]?\d+(\.\d+)?$`)
+
+// commaPairs reports whether a line is two or more "lon,lat" pairs
+// separated by spaces (a 坐标串 as many systems write it). A line such as
+// "1 106.55 29.56" (point number, lon, lat) is not.
+func commaPairs(line string) bool {
+	fields := strings.FieldsFunc(line, func(r rune) bool { return r == ';' || r == '；' || unicode.IsSpace(r) })
+	if len(fields) < 2 {
+		return false
+	}
+	for _, f := range fields {
+		if !commaPair.MatchString(f) {
+			return false
+		}
+	}
+	return true
 }
 
 func splitLines(text string) []string {

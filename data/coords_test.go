@@ -32,6 +32,8 @@ func TestParseCoordinateText(t *testing.T) {
 		{"jzd list with header", "点号,经度,纬度\r\nJ1,106.55,29.55\r\nJ2,106.56,29.55\r\nJ3,106.56,29.56\r\nJ4,106.55,29.56\r\nJ1,106.55,29.55\r\n", "auto", square},
 		{"numbered list", "1 106.55 29.55\n2 106.56 29.55\n3 106.56 29.56\n4 106.55 29.56", "polygon", square},
 		{"semicolons", "106.55,29.55;106.56,29.56", "line", orb.LineString{{106.55, 29.55}, {106.56, 29.56}}},
+		{"space-separated pairs", "106.55,29.55 106.56,29.55  106.56,29.56 106.55,29.56", "polygon", square},
+		{"two numbers with a space are one point", "106.55 29.56", "auto", orb.Point{106.55, 29.56}},
 		{"altitude ignored", "106.55 29.56 300.5", "", orb.Point{106.55, 29.56}},
 		{"closed list as line", "106.55,29.55\n106.56,29.55\n106.56,29.56\n106.55,29.55", "line", orb.LineString{{106.55, 29.55}, {106.56, 29.55}, {106.56, 29.56}, {106.55, 29.55}}},
 	}
