@@ -8,7 +8,7 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 LOADADDR ?= 127.0.0.1:18080
 
-.PHONY: all build run test deps browser-deps pg-deps vet fmt-check bench loadtest sample sample-x10 clean
+.PHONY: all build run test deps browser-deps pg-deps vet fmt-check bench bench-batch loadtest sample sample-x10 clean
 
 all: build
 
@@ -64,6 +64,20 @@ test: deps browser-deps pg-deps fmt-check vet
 # sample itself, each beside a naive baseline.
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./geo ./admission ./web
+
+# Batch screening end to end (read the list → check every row → write the
+# workbook) with the command line, under /usr/bin/time for wall time and
+# peak memory: 100,000 points and 10,000 parcels of 64 vertices inside the
+# sample's districts.
+BENCHDIR ?= /tmp/sanxian-bench
+bench-batch: build
+	@mkdir -p $(BENCHDIR)
+	$(GO) run ./cmd/listgen -n 100000 -kind point -o $(BENCHDIR)/points-100k.xlsx
+	$(GO) run ./cmd/listgen -n 10000 -kind polygon -vertices 64 -radius 400 -o $(BENCHDIR)/parcels-10k.xlsx
+	@for f in points-100k parcels-10k; do \
+	  echo "== $$f"; \
+	  /usr/bin/time -f "wall %e s, peak RSS %M KB" ./$(BIN) batch --quiet $(BENCHDIR)/$$f.xlsx -o $(BENCHDIR)/$$f-result.xlsx; \
+	done
 
 # Load test against a real server on loopback.
 loadtest: build
