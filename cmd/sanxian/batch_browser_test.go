@@ -308,7 +308,7 @@ var verdictBackgrounds = map[string]string{
 	"v-prohibited":   "rgb(253, 232, 232)",
 	"v-restricted":   "rgb(255, 244, 229)",
 	"v-review":       "rgb(238, 242, 255)",
-	"v-insufficient": "rgb(238, 242, 255)",
+	"v-insufficient": "rgb(250, 245, 255)",
 	"v-compatible":   "rgb(232, 247, 238)",
 	"v-none":         "rgb(240, 244, 248)",
 	"v-error":        "rgb(245, 245, 245)",
@@ -765,4 +765,48 @@ func TestBatchPageBadFile(t *testing.T) {
 	assert.True(t, hidden, "no job after the .pdf")
 	assert.Empty(t, listJobIDs(t, base), "no job stored")
 	assert.Empty(t, exceptions(), "uncaught exceptions on the page")
+}
+
+// TestBatchPageCancelRace: a progress poll sent before 取消任务 whose
+// answer arrives after the DELETE's must not bring back 进行中.
+func TestBatchPageCancelRace(t *testing.T) {
+	srv := startServe(t, "--batch-workers", "1")
+	base := srv.base
+	ctx := browser(t)
+	openBatch(t, ctx, base, "")
+	// Hold the answers of GET /api/v1/batches/{id} for 1.5 s once asked.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const f = window.fetch;
+		window.sanxianHeld = 0;
+		window.fetch = async (u, o) => {
+			const r = await f(u, o);
+			if (window.sanxianDelay && (!o || !o.method) && /^\/api\/v1\/batches\/[0-9a-f]+$/.test(String(u))) {
+				sanxianHeld++;
+				await new Promise(res => setTimeout(res, 1500));
+			}
+			return r;
+		};
+		const st = document.getElementById("batch-status");
+		window.sanxianStatuses = [];
+		new MutationObserver(() => sanxianStatuses.push(st.textContent)).observe(st, { childList: true, characterData: true, subtree: true });
+	})()`)))
+	chooseAndSubmit(t, ctx, writeList(t, 6000, 12))
+	waitBatchStatus(t, ctx, "进行中", 30*time.Second)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.sanxianDelay = true`)))
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`sanxianHeld > 0`, chromedp.WithPollingInterval(10*time.Millisecond), chromedp.WithPollingTimeout(5*time.Second)))
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.sanxianDelay = false`), chromedp.Click(chromedp.CSS("#batch-cancel"))))
+	waitBatchStatus(t, ctx, "已取消", 10*time.Second)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Sleep(3*time.Second)))
+	statuses, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`sanxianStatuses`))
+	require.NoError(t, err)
+	t.Logf("statuses: %q", statuses)
+	cancelled := false
+	for _, s := range statuses {
+		if strings.Contains(s, "已取消") {
+			cancelled = true
+		} else if cancelled && s != "" {
+			assert.Fail(t, "status after 已取消", "%q", s)
+		}
+	}
 }

@@ -11,7 +11,7 @@ const PAGE_SIZE = 100;
 // text colour, used for markers and lines.
 const verdictColors = {
   prohibited: "#9b1c1c",
-  insufficient: "#3730a3",
+  insufficient: "#6b21a8",
   restricted: "#8a4b00",
   review: "#3730a3",
   compatible: "#135e2f",
@@ -42,6 +42,7 @@ function fmt(n, digits) {
   return Number(n).toLocaleString("zh-CN", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 function pct(x) {
+  if (x > 0 && x < 0.0005) return "<0.1%";
   return (x * 100).toFixed(1) + "%";
 }
 function when(iso) {
@@ -183,7 +184,7 @@ async function loadJobs() {
       const a = el("a");
       a.href = "?job=" + encodeURIComponent(j.id);
       a.dataset.job = j.id;
-      if (current && current.id === j.id) a.setAttribute("aria-current", "true");
+      if (currentId === j.id) a.setAttribute("aria-current", "true");
       a.append(el("span", j.name || j.file_name, "jobname"), el("span", jobStatusText(j), "jobstatus"));
       a.title = `${j.file_name}，${when(j.created_at)} 上传`;
       a.addEventListener("click", (ev) => {
@@ -206,7 +207,8 @@ $("batch-jobs-refresh").addEventListener("click", loadJobs);
 
 // ---- following a job ----
 
-let current = null; // the job shown
+let current = null; // the job shown, once its answer arrived
+let currentId = null; // the id of the job followed
 let followSeq = 0; // bumps when another job is followed: stale polls stop
 let pollTimer = 0;
 let rowsOffset = 0;
@@ -216,6 +218,7 @@ function follow(id, job) {
   followSeq++;
   clearTimeout(pollTimer);
   current = null;
+  currentId = id;
   rowsOffset = 0;
   $("batch-job").hidden = false;
   $("batch-results").hidden = true;
@@ -260,6 +263,7 @@ function show(job, seq) {
   const before = current;
   current = job;
   const active = job.status === "queued" || job.status === "running";
+  if (job.status !== "queued") setUploadStatus("");
   $("batch-job-title").textContent = job.name || job.file_name;
   const meta = [`文件：${job.file_name}`, `上传于 ${when(job.created_at)}`];
   if (job.options && job.options.buffer_m) meta.push(`缓冲 ${fmt(job.options.buffer_m)} m`);
@@ -308,6 +312,13 @@ function renderSummary(job) {
     if (done > 0) card.append(el("span", " " + pct(n / done), "p"));
     return card;
   });
+  const pending = (job.total || 0) - done;
+  if (job.status === "cancelled" && pending > 0) {
+    const card = el("div", null, "card v-pending");
+    card.dataset.outcome = "pending";
+    card.append(el("span", fmt(pending), "n"), el("span", "未完成（任务已取消）", "l"));
+    cards.push(card);
+  }
   $("batch-summary").replaceChildren(...cards);
 }
 
@@ -357,17 +368,21 @@ $("batch-cancel").addEventListener("click", async () => {
   if (!current) return;
   const btn = $("batch-cancel");
   btn.disabled = true;
-  const seq = followSeq;
+  // Polls sent before the cancel must not show the job running again.
+  clearTimeout(pollTimer);
+  const id = current.id;
+  const seq = ++followSeq;
   try {
-    const job = await api("/api/v1/batches/" + encodeURIComponent(current.id), { method: "DELETE" });
+    const job = await api("/api/v1/batches/" + encodeURIComponent(id), { method: "DELETE" });
     if (seq !== followSeq) return;
-    clearTimeout(pollTimer);
     show(job, seq);
     loadJobs();
   } catch (err) {
+    if (seq !== followSeq) return;
     btn.disabled = false;
     $("batch-status").className = "error";
     $("batch-status").textContent = "取消失败：" + err.message;
+    poll(id, seq);
   }
 });
 
@@ -442,7 +457,7 @@ function siteStyle(row, selected) {
 }
 
 function redLineText(r) {
-  if (!r.red_line) return r.done ? "否" : "";
+  if (!r.red_line) return r.done && r.outcome !== "error" && r.outcome !== "none" ? "否" : "";
   const rl = r.red_line;
   if (rl.area_m2) return `${fmt(rl.area_m2)} m²（${pct(rl.share)}）`;
   if (rl.length_m) return `${fmt(rl.length_m)} m（${pct(rl.share)}）`;
@@ -451,8 +466,9 @@ function redLineText(r) {
 function nearestText(r) {
   if (!r.done || r.outcome === "error") return "";
   if (!r.nearest) {
+    if (r.outcome === "none") return ""; // outside the data: nothing to say
     const within = (current && current.options && current.options.nearby_m) || 5000;
-    return `${fmt(within)} m 内无`;
+    return within >= 1000 && within % 1000 === 0 ? `${fmt(within / 1000)} km 内无` : `${fmt(within)} m 内无`;
   }
   const n = r.nearest;
   const d = n.distance_m > 0 ? `${fmt(n.distance_m)} m` : "位于其内或相接";
@@ -580,6 +596,7 @@ function fromURL() {
     followSeq++;
     clearTimeout(pollTimer);
     current = null;
+    currentId = null;
     $("batch-job").hidden = true;
   }
 }
