@@ -151,7 +151,7 @@ func (d *Dataset) Check(ctx context.Context, req CheckRequest) (*CheckResult, er
 func coverage(res *CheckResult) float64 {
 	share, in := 0.0, false
 	for _, h := range res.Hits {
-		if h.Layer != LayerControlUnits || !inside(h) {
+		if h.Layer != LayerControlUnits || !h.Inside() {
 			continue
 		}
 		in = true

@@ -122,10 +122,10 @@ func place(h Hit) Place {
 	return Place{Layer: h.Layer, ID: h.ID, Name: h.Name, Relation: string(h.Relation)}
 }
 
-// inside reports whether a hit puts the site (partly) in the feature: a
+// Inside reports whether a hit puts the site (partly) in the feature: a
 // sliver or a line along the boundary does not; a point on a shared edge
 // belongs to both sides.
-func inside(h Hit) bool {
+func (h Hit) Inside() bool {
 	switch h.Relation {
 	case geo.Within, geo.Contains, geo.Intersects:
 		return true
@@ -152,7 +152,7 @@ func (d *Dataset) assess(ctx context.Context, req CheckRequest, res *CheckResult
 	}
 	hitsBy := map[string][]Hit{} // layer → inside hits
 	for _, h := range res.Hits {
-		if inside(h) {
+		if h.Inside() {
 			hitsBy[h.Layer] = append(hitsBy[h.Layer], h)
 		}
 	}

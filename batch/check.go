@@ -142,7 +142,7 @@ func summarize(res *Result, cr *admission.CheckResult) {
 	}
 	var red *Overlap
 	for _, h := range cr.Hits {
-		if !inside(h.Hit) {
+		if !h.Inside() {
 			continue
 		}
 		switch h.Layer {
@@ -178,18 +178,6 @@ func deref(p *float64) float64 {
 		return 0
 	}
 	return *p
-}
-
-// inside mirrors admission's rule: the site is (partly) in the feature;
-// a point on a shared edge is in both.
-func inside(h geo.Hit) bool {
-	switch h.Relation {
-	case geo.Within, geo.Contains, geo.Intersects:
-		return true
-	case geo.Touches:
-		return h.OnBoundary
-	}
-	return false
 }
 
 // nearest finds the nearest feature of the sensitive layers within
