@@ -58,7 +58,7 @@ vet: deps
 
 # Browser tests leave their screenshots and the report PDF in artifacts/.
 test: deps browser-deps pg-deps fmt-check vet
-	SANXIAN_ARTIFACTS=$(CURDIR)/artifacts $(GO) test -race -count=1 ./...
+	SANXIAN_ARTIFACTS=$(CURDIR)/artifacts $(GO) test -race -count=1 -timeout 30m ./...
 
 # Benchmarks: engine (synthetic partition of the sample's size) and the
 # sample itself, each beside a naive baseline.
