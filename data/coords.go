@@ -10,6 +10,8 @@ import (
 	"unicode"
 
 	"github.com/paulmach/orb"
+
+	"github.com/sanxian/sanxian/crs"
 )
 
 // ErrWKT is returned by ParseCoordinateText when the text starts with a
@@ -75,6 +77,18 @@ var wktKeyword = regexp.MustCompile(`(?i)^\s*(SRID\s*=\s*\d+\s*;\s*)?(POINT|LINE
 // Other failures are a *SiteFileError naming the line. The result is not
 // validated beyond coordinate ranges (see geo.ValidateSite).
 func ParseCoordinateText(text, kind string) (orb.Geometry, error) {
+	return ParseCoordinateTextIn(text, kind, crs.CGCS2000)
+}
+
+// ParseCoordinateTextIn is ParseCoordinateText for coordinates given in
+// c, converted to CGCS2000 lon/lat. With a projected c (Gauss-Krüger) the
+// numbers are metres, easting first — except under a header line naming
+// the columns X and Y (or 北坐标 and 东坐标) in that order: the Chinese
+// surveying convention X = northing, Y = easting, so such lists are read
+// northing first. 度分秒 is refused in a projected c. GCJ-02 and BD-09
+// lists are degrees, as for CGCS2000. A vertex c cannot convert (outside
+// its zone, say) is a *SiteFileError naming its line, with crs's hint.
+func ParseCoordinateTextIn(text, kind string, c crs.CRS) (orb.Geometry, error) {
 	switch kind {
 	case "", "auto", "point", "line", "polygon":
 	default:
@@ -90,9 +104,11 @@ func ParseCoordinateText(text, kind string) (orb.Geometry, error) {
 	if wktKeyword.MatchString(text) {
 		return nil, ErrWKT
 	}
+	projected := c.Kind == crs.KindGaussKruger
 	var pts []orb.Point
 	var lines []int
 	sawData := false
+	northingFirst := false
 	for i, line := range splitLines(text) {
 		n := i + 1
 		split := func(r rune) bool { return r == ';' || r == '；' }
@@ -105,10 +121,11 @@ func ParseCoordinateText(text, kind string) (orb.Geometry, error) {
 				continue
 			}
 			if !sawData && !strings.ContainsAny(part, "0123456789") {
+				northingFirst = northingFirst || surveyHeader(part)
 				continue // a header line such as 点号,经度,纬度
 			}
 			sawData = true
-			p, err := parseVertex(part, n)
+			p, err := parseVertex(part, n, projected)
 			if err != nil {
 				return nil, err
 			}
@@ -122,7 +139,55 @@ func ParseCoordinateText(text, kind string) (orb.Geometry, error) {
 	if len(pts) == 0 {
 		return nil, siteErr(CodeEmptyFile, 0, "没有找到坐标：每行应有一个顶点，如 106.55,29.56。")
 	}
+	if err := toCGCS2000(pts, lines, c, projected && northingFirst); err != nil {
+		return nil, err
+	}
 	return shapeOf(pts, lines, kind)
+}
+
+// surveyHeader reports whether a header line names the columns X and Y
+// (or 北坐标 and 东坐标) with X first: the surveying order, northing first.
+func surveyHeader(h string) bool {
+	x, y := -1, -1
+	for i, f := range strings.FieldsFunc(strings.ToUpper(h), func(r rune) bool {
+		return r == ',' || r == '，' || r == ';' || r == '；' || unicode.IsSpace(r)
+	}) {
+		switch strings.Trim(f, "()（）坐标") {
+		case "X", "北", "N", "NORTHING":
+			if x < 0 {
+				x = i
+			}
+		case "Y", "东", "E", "EASTING":
+			if y < 0 {
+				y = i
+			}
+		}
+	}
+	return x >= 0 && y >= 0 && x < y
+}
+
+// toCGCS2000 converts vertices given in c in place, swapping each
+// (northing, easting) pair first when northingFirst.
+func toCGCS2000(pts []orb.Point, lines []int, c crs.CRS, northingFirst bool) error {
+	if c == crs.CGCS2000 || c == crs.WGS84 {
+		return nil // the same to centimetres
+	}
+	for i, p := range pts {
+		if northingFirst {
+			p = orb.Point{p[1], p[0]}
+		}
+		q, err := c.ToCGCS2000(p)
+		if err != nil {
+			msg := err.Error()
+			var pe *crs.PointError
+			if errors.As(err, &pe) {
+				msg = pe.Message
+			}
+			return siteErr(CodeMalformedCoords, lines[i], "第 %d 行：%s", lines[i], msg)
+		}
+		pts[i] = q
+	}
+	return nil
 }
 
 // commaPair is one "lon,lat" pair written without spaces.
@@ -202,9 +267,14 @@ var (
 
 // parseVertex reads one vertex from a line (decimal degrees with an
 // optional point number, or 度分秒 / hemisphere-marked values).
-func parseVertex(s string, line int) (orb.Point, error) {
+// parseVertex reads one vertex; projected vertices are metres (no range
+// check here, no 度分秒).
+func parseVertex(s string, line int, projected bool) (orb.Point, error) {
 	s = strings.ToUpper(dmsReplacer.Replace(s))
 	if strings.ContainsAny(s, `°'"`) || hemiNextToNumber.MatchString(s) {
+		if projected {
+			return orb.Point{}, siteErr(CodeMalformedCoords, line, "第 %d 行“%s”是度分秒，但所选坐标系是投影坐标（米）：请改选经纬度坐标系，或填写平面坐标。", line, clip(s))
+		}
 		return parseDMSVertex(s, line)
 	}
 	fields := fieldSep.Split(strings.Trim(s, ", "), -1)
@@ -228,7 +298,13 @@ func parseVertex(s string, line int) (orb.Point, error) {
 	x, err1 := strconv.ParseFloat(lon, 64)
 	y, err2 := strconv.ParseFloat(lat, 64)
 	if err1 != nil || err2 != nil {
-		return orb.Point{}, siteErr(CodeMalformedCoords, line, "第 %d 行“%s”中的经纬度不是数字。", line, clip(s))
+		return orb.Point{}, siteErr(CodeMalformedCoords, line, "第 %d 行“%s”中的坐标不是数字。", line, clip(s))
+	}
+	if projected {
+		if math.IsNaN(x) || math.IsInf(x, 0) || math.IsNaN(y) || math.IsInf(y, 0) {
+			return orb.Point{}, siteErr(CodeMalformedCoords, line, "第 %d 行：坐标不是有限的数。", line)
+		}
+		return orb.Point{x, y}, nil
 	}
 	return checkLonLat(x, y, line)
 }
@@ -310,7 +386,7 @@ func checkLonLat(x, y float64, line int) (orb.Point, error) {
 		return orb.Point{}, siteErr(CodeMalformedCoords, line, "第 %d 行：坐标不是有限的数。", line)
 	}
 	if x < -180 || x > 180 {
-		return orb.Point{}, siteErr(CodeMalformedCoords, line, "第 %d 行：经度 %g 超出 -180 到 180；若是投影坐标（米），暂不支持，请换算为经纬度。", line, x)
+		return orb.Point{}, siteErr(CodeMalformedCoords, line, "第 %d 行：经度 %g 超出 -180 到 180；若是投影坐标（米），请选择对应的坐标系（如 CGCS2000 3 度带 EPSG:4545）。", line, x)
 	}
 	if y < -90 || y > 90 {
 		hint := ""

@@ -2,10 +2,14 @@ package data
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
+
+	"github.com/sanxian/sanxian/crs"
 )
 
 func TestParseCoordinateText(t *testing.T) {
@@ -146,6 +150,73 @@ func FuzzParseCoordinateText(f *testing.F) {
 		b := g.Bound()
 		if b.Min[0] < -180 || b.Max[0] > 180 || b.Min[1] < -90 || b.Max[1] > 90 {
 			t.Fatalf("out of range: %v", g)
+		}
+	})
+}
+
+// Coordinate lists in a Gauss-Krüger zone: easting first, or northing
+// first under an X, Y header (the surveying convention); GCJ-02 degrees.
+func TestParseCoordinateTextIn(t *testing.T) {
+	zone, err := crs.Parse("EPSG:4545") // CM 108°E
+	if err != nil {
+		t.Fatal(err)
+	}
+	seat := orb.Point{107.5, 29.6}
+	en, err := zone.FromCGCS2000(seat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near := func(t *testing.T, g orb.Geometry, want orb.Point, tol float64) {
+		t.Helper()
+		p, ok := g.(orb.Point)
+		if !ok {
+			t.Fatalf("got %T, want a point", g)
+		}
+		if math.Abs(p[0]-want[0]) > tol || math.Abs(p[1]-want[1]) > tol {
+			t.Errorf("got %v, want %v", p, want)
+		}
+	}
+	tests := []struct {
+		name, text string
+		c          crs.CRS
+	}{
+		{"easting first", fmt.Sprintf("%.4f,%.4f", en[0], en[1]), zone},
+		{"X Y header: northing first", fmt.Sprintf("点号,X,Y\nJ1,%.4f,%.4f", en[1], en[0]), zone},
+		{"北坐标 东坐标", fmt.Sprintf("北坐标 东坐标\n%.4f %.4f", en[1], en[0]), zone},
+		{"东坐标 北坐标", fmt.Sprintf("东坐标,北坐标\n%.4f,%.4f", en[0], en[1]), zone},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, err := ParseCoordinateTextIn(tt.text, "auto", tt.c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			near(t, g, seat, 1e-8)
+		})
+	}
+	t.Run("gcj02", func(t *testing.T) {
+		q, err := crs.GCJ02.FromCGCS2000(seat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := ParseCoordinateTextIn(fmt.Sprintf("%.9f,%.9f", q[0], q[1]), "auto", crs.GCJ02)
+		if err != nil {
+			t.Fatal(err)
+		}
+		near(t, g, seat, 5e-6) // about 0.5 m
+	})
+	t.Run("swapped without a header is out of the zone", func(t *testing.T) {
+		_, err := ParseCoordinateTextIn(fmt.Sprintf("%.4f,%.4f", en[1], en[0]), "auto", zone)
+		var se *SiteFileError
+		if !errors.As(err, &se) || se.Line != 1 {
+			t.Fatalf("got %v, want a *SiteFileError on line 1", err)
+		}
+	})
+	t.Run("度分秒 in a projected system", func(t *testing.T) {
+		_, err := ParseCoordinateTextIn(`106°33'12.5"E 29°33'36"N`, "auto", zone)
+		var se *SiteFileError
+		if !errors.As(err, &se) || !strings.Contains(se.Message, "投影") {
+			t.Fatalf("got %v", err)
 		}
 	})
 }

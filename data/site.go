@@ -20,6 +20,7 @@ import (
 	shapefile "github.com/twpayne/go-shapefile"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"github.com/sanxian/sanxian/crs"
 	"github.com/sanxian/sanxian/geo"
 )
 
@@ -33,8 +34,9 @@ import (
 //     innerBoundaryIs) and MultiGeometry, merged the same way;
 //   - .kmz: a zip holding doc.kml or else its first .kml;
 //   - .zip: a zipped shapefile (.shp with optional .shx, .dbf, .prj, .cpg);
-//     a .prj must be geographic CGCS2000 or WGS84 (projected: projected_crs;
-//     another datum: unsupported_crs); a .cpg of 936/CP936 means GBK;
+//     the .prj says its coordinate system (CGCS2000 or WGS84 geographic, a
+//     CGCS2000 Gauss-Krüger zone: see crs.FromPRJ; another datum such as
+//     Xian 80 is unsupported_crs); a .cpg of 936/CP936 means GBK;
 //   - .csv, .txt: a vertex list as in ParseCoordinateText (kind auto),
 //     UTF-8 or else GBK.
 //
@@ -43,6 +45,14 @@ import (
 // *SiteFileError. The geometry is not validated (see geo.ValidateSite).
 // Z and M values are dropped.
 func ParseSiteFile(name string, content []byte) (orb.Geometry, error) {
+	return ParseSiteFileIn(name, content, crs.CGCS2000)
+}
+
+// ParseSiteFileIn is ParseSiteFile for a file whose coordinates are in c
+// unless it says otherwise: a shapefile's .prj wins over c; GeoJSON, KML
+// and coordinate lists (see ParseCoordinateTextIn) are read in c. The
+// result is in CGCS2000 lon/lat.
+func ParseSiteFileIn(name string, content []byte, c crs.CRS) (orb.Geometry, error) {
 	if len(bytes.TrimSpace(content)) == 0 {
 		return nil, siteErr(CodeEmptyFile, 0, "文件 %s 是空的。", name)
 	}
@@ -55,15 +65,15 @@ func ParseSiteFile(name string, content []byte) (orb.Geometry, error) {
 	)
 	switch ext := strings.ToLower(path.Ext(name)); ext {
 	case ".geojson", ".json":
-		g, err = parseGeoJSONFile(content)
+		g, err = convertSite(parseGeoJSONFile(content))(c)
 	case ".kml":
-		g, err = parseKML(content)
+		g, err = convertSite(parseKML(content))(c)
 	case ".kmz":
-		g, err = parseKMZ(content)
+		g, err = convertSite(parseKMZ(content))(c)
 	case ".zip":
-		g, err = parseZippedShapefile(content)
+		g, err = parseZippedShapefile(content, c)
 	case ".csv", ".txt":
-		g, err = ParseCoordinateText(decodeText(content), "auto")
+		g, err = ParseCoordinateTextIn(decodeText(content), "auto", c)
 		if errors.Is(err, ErrWKT) {
 			err = siteErr(CodeUnsupportedFile, 0, "文件内容是 WKT：请把它粘贴到“输入坐标”框中。")
 		}
@@ -408,7 +418,35 @@ func parseKMZ(b []byte) (orb.Geometry, error) {
 
 // ---- zipped shapefile ----
 
-func parseZippedShapefile(b []byte) (orb.Geometry, error) {
+// convertSite converts a parsed site from c to CGCS2000; it reads
+// convertSite(parse(…))(c).
+func convertSite(g orb.Geometry, err error) func(crs.CRS) (orb.Geometry, error) {
+	return func(c crs.CRS) (orb.Geometry, error) {
+		if err != nil || c == crs.CGCS2000 || c == crs.WGS84 {
+			return g, err
+		}
+		out, cerr := c.Geometry(g)
+		if cerr != nil {
+			return nil, crsSiteError(c, cerr)
+		}
+		return out, nil
+	}
+}
+
+// crsSiteError is a conversion failure as a *SiteFileError.
+func crsSiteError(c crs.CRS, err error) error {
+	var pe *crs.PointError
+	if errors.As(err, &pe) {
+		where := ""
+		if pe.Where != "" {
+			where = pe.Where + "："
+		}
+		return siteErr(CodeMalformedCoords, 0, "%s%s", where, pe.Message)
+	}
+	return siteErr(CodeMalformedCoords, 0, "坐标无法从 %s 转换：%s", c.Title, clip(err.Error()))
+}
+
+func parseZippedShapefile(b []byte, c crs.CRS) (orb.Geometry, error) {
 	files, names, err := zipFiles(b, "zip 文件")
 	if err != nil {
 		return nil, err
@@ -436,10 +474,16 @@ func parseZippedShapefile(b []byte) (orb.Geometry, error) {
 		return nil
 	}
 	prj := sibling(".prj")
-	if prj != nil {
-		if err := checkPRJ(decodeText(prj)); err != nil {
-			return nil, err
+	if text := strings.TrimSpace(decodeText(prj)); text != "" {
+		pc, err := crs.FromPRJ(text)
+		if err != nil {
+			var ue *crs.UnsupportedPRJError
+			if errors.As(err, &ue) {
+				return nil, siteErr(CodeUnsupportedCRS, 0, "%s", ue.Error())
+			}
+			return nil, siteErr(CodeMalformedFile, 0, "shapefile 的 .prj 无法识别：%s", clip(err.Error()))
 		}
+		c = pc
 	}
 	if dbf := sibling(".dbf"); dbf != nil {
 		opts := &shapefile.ReadDBFOptions{SkipBrokenFields: true, Charset: cpgCharset(sibling(".cpg"))}
@@ -467,10 +511,10 @@ func parseZippedShapefile(b []byte) (orb.Geometry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if prj == nil && !inLonLatRange(g) {
-		return nil, siteErr(CodeProjectedCRS, 0, "shapefile 没有 .prj，且坐标超出经纬度范围，像是投影坐标（米）：暂不支持投影坐标，请先转换为 CGCS2000 经纬度（EPSG:4490）。")
+	if c.Kind != crs.KindGaussKruger && !inLonLatRange(g) {
+		return nil, siteErr(CodeProjectedCRS, 0, "shapefile 没有 .prj，且坐标超出经纬度范围，像是投影坐标（米）：请附上 .prj 文件，或选择对应的投影坐标系（如 EPSG:4545）后重新上传。")
 	}
-	return g, nil
+	return convertSite(g, nil)(c)
 }
 
 func readSHP(b []byte) (s *shapefile.SHP, err error) {
@@ -499,31 +543,6 @@ func cpgCharset(b []byte) string {
 		return "gb18030"
 	}
 	return strings.ToLower(s)
-}
-
-// checkPRJ accepts a geographic CRS on CGCS2000 or WGS84.
-func checkPRJ(wkt string) error {
-	u := strings.ToUpper(strings.TrimSpace(wkt))
-	switch {
-	case strings.HasPrefix(u, "PROJCS") || strings.HasPrefix(u, "PROJCRS"):
-		name := ""
-		if i := strings.IndexByte(wkt, '"'); i >= 0 {
-			if j := strings.IndexByte(wkt[i+1:], '"'); j >= 0 {
-				name = "（" + clip(wkt[i+1:i+1+j]) + "）"
-			}
-		}
-		return siteErr(CodeProjectedCRS, 0, "shapefile 使用投影坐标系%s：暂不支持投影坐标，请先转换为 CGCS2000 经纬度（EPSG:4490）后再上传。", name)
-	case strings.HasPrefix(u, "GEOGCS") || strings.HasPrefix(u, "GEOGCRS"):
-		for _, ok := range []string{"2000", "WGS", "4490", "4326"} {
-			if strings.Contains(u, ok) {
-				return nil
-			}
-		}
-		return siteErr(CodeUnsupportedCRS, 0, "shapefile 的坐标系不是 CGCS2000 或 WGS84（如北京 54、西安 80）：暂不支持，请先转换为 CGCS2000 经纬度（EPSG:4490）。")
-	case u == "":
-		return nil
-	}
-	return siteErr(CodeMalformedFile, 0, "shapefile 的 .prj 无法识别。")
 }
 
 func inLonLatRange(g orb.Geometry) bool {

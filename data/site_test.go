@@ -5,13 +5,17 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	shp "github.com/jonas-p/go-shp"
 	"github.com/paulmach/orb"
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/sanxian/sanxian/crs"
 
 	"github.com/sanxian/sanxian/geo"
 )
@@ -191,7 +195,7 @@ func TestParseSiteFileErrors(t *testing.T) {
 		{"not a zip", "x.zip", []byte("PK nope"), CodeMalformedFile},
 		{"zip without shp", "x.zip", zipOf(t, map[string][]byte{"a.txt": []byte("x")}), CodeMalformedFile},
 		{"kmz without kml", "x.kmz", zipOf(t, map[string][]byte{"a.txt": []byte("x")}), CodeMalformedFile},
-		{"projected prj", "gk.zip", shapefileZip(t, gk, prjGK, ""), CodeProjectedCRS},
+		{"xian 80 prj", "x80.zip", shapefileZip(t, gk, strings.ReplaceAll(strings.ReplaceAll(prjGK, "CGCS2000", "Xian_1980"), "China_Geodetic_Coordinate_System_2000", "Xian_1980"), ""), CodeUnsupportedCRS},
 		{"projected without prj", "gk.zip", shapefileZip(t, gk, "", ""), CodeProjectedCRS},
 		{"beijing 54", "bj.zip", shapefileZip(t, siteSquare, prjBeijing, ""), CodeUnsupportedCRS},
 		{"zip bomb", "big.zip", zipOf(t, map[string][]byte{"a.shp": make([]byte, MaxSiteUncompressed+1)}), CodeTooLarge},
@@ -235,4 +239,36 @@ func FuzzParseSiteFile(f *testing.F) {
 			t.Fatalf("%d vertices", geo.CountVertices(g))
 		}
 	})
+}
+
+// A shapefile in a CGCS2000 Gauss-Krüger zone is converted with its .prj;
+// without a .prj the caller's coordinate system applies.
+func TestParseSiteFileProjected(t *testing.T) {
+	gk := orb.Polygon{{{500000, 3270000}, {501000, 3270000}, {501000, 3271000}, {500000, 3270000}}}
+	zone, err := crs.Parse("EPSG:4544") // CM 105°E, as prjGK
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := zone.Geometry(gk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseSiteFile("gk.zip", shapefileZip(t, gk[0], prjGK, ""))
+	if err != nil {
+		t.Fatalf("with .prj: %v", err)
+	}
+	if !near(got, want) {
+		t.Errorf("with .prj: got %v, want %v", got, want)
+	}
+	got, err = ParseSiteFileIn("gk.zip", shapefileZip(t, gk[0], "", ""), zone)
+	if err != nil {
+		t.Fatalf("declared: %v", err)
+	}
+	if !near(got, want) {
+		t.Errorf("declared: got %v, want %v", got, want)
+	}
+	// The centre meridian at 105°E: easting 500000 lies on it.
+	if p := got.(orb.Polygon)[0][0]; math.Abs(p[0]-105) > 1e-9 {
+		t.Errorf("easting 500000 at %v, want lon 105", p)
+	}
 }
