@@ -2,8 +2,10 @@ package admission
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 
@@ -15,12 +17,24 @@ import (
 // Problem is one validation finding, located by layer, feature id and,
 // when known, a position.
 type Problem struct {
-	Layer    string      `json:"layer"`
-	Feature  string      `json:"feature,omitempty"`
-	Code     string      `json:"code"`
-	Message  string      `json:"message"`
-	Path     string      `json:"path,omitempty"`
+	Layer   string `json:"layer"`
+	Feature string `json:"feature,omitempty"`
+	Code    string `json:"code"`
+	// Severity is SeverityError or SeverityWarning in a Report; it is
+	// empty in a ValidationError, where every problem is an error.
+	Severity string `json:"severity,omitempty"`
+	Message  string `json:"message"`
+	Path     string `json:"path,omitempty"`
+	// Location is a point [lon, lat] at the problem: the offending
+	// vertex, or a point inside a gap, overlap or stray piece.
 	Location *[2]float64 `json:"location,omitempty"`
+	// AreaM2 is the geodesic area of a gap, an overlap or the part of a
+	// unit outside the districts.
+	AreaM2 float64 `json:"area_m2,omitempty"`
+	// Related lists other features involved: the other unit of an
+	// overlap, the district holding a gap, the clauses using a retired
+	// county code.
+	Related []string `json:"related,omitempty"`
 }
 
 func (p Problem) String() string {
@@ -34,6 +48,9 @@ func (p Problem) String() string {
 	}
 	if p.Location != nil {
 		fmt.Fprintf(&b, " @(%g, %g)", p.Location[0], p.Location[1])
+	}
+	if p.AreaM2 > 0 {
+		b.WriteString(" " + formatArea(p.AreaM2))
 	}
 	b.WriteString(": " + p.Message)
 	return b.String()
@@ -74,6 +91,334 @@ const (
 	maxDatasetVertice = 50_000_000
 )
 
+// Problem codes added by ValidateDataset, stable for programs.
+const (
+	// CodeInvalidClause: a clause of the rules is malformed or names a
+	// unit, district or layer the dataset lacks (error).
+	CodeInvalidClause = "invalid_clause"
+	// CodeOverlap: two features of a partition layer overlap by at least
+	// the sliver tolerance (error).
+	CodeOverlap = "partition_overlap"
+	// CodeGap: a piece of territory that no feature of a partition layer
+	// covers (warning).
+	CodeGap = "partition_gap"
+	// CodeUnitOutside: a control unit lies less than MinInsideShare inside
+	// the districts layer, or its code names a county that is not a
+	// district of the dataset (warning).
+	CodeUnitOutside = "unit_outside_districts"
+	// CodeUnitPartlyOutside: a control unit mostly inside the districts
+	// layer has pieces outside it (warning).
+	CodeUnitPartlyOutside = "unit_partly_outside_districts"
+	// CodeRetiredCounty: a unit code, district id or clause scope uses a
+	// retired GB/T 2260 county code (see RetiredCounty) (warning).
+	CodeRetiredCounty = "retired_county_code"
+	// CodeUnitWithoutClauses: a control unit has no unit-level clause in
+	// a dataset that has rules (warning).
+	CodeUnitWithoutClauses = "unit_without_clauses"
+	// CodeCheckFailed: a check could not be run (the geometry library
+	// failed on an overlay); what it would have found is unknown.
+	CodeCheckFailed = "check_failed"
+)
+
+// Severities of a Problem in a Report.
+const (
+	SeverityError   = "error"   // stops an import or a load
+	SeverityWarning = "warning" // reported; the dataset can still be used
+)
+
+// DefaultSliverM2 is the sliver tolerance of ValidateDataset: gap,
+// overlap and outside pieces smaller than 1 m² are ignored.
+const DefaultSliverM2 = 1.0
+
+// ValidateOptions tune ValidateDataset and CheckPartition. The zero value
+// is ready to use.
+type ValidateOptions struct {
+	// SliverM2 is the sliver tolerance in m² (geodesic): gap, overlap and
+	// outside pieces smaller than this are ignored (counted in the stats).
+	// Zero, negative, NaN or +Inf means DefaultSliverM2: overlays of
+	// boundaries digitised twice give tiny pieces from rounding, so there
+	// is no "report everything"; use e.g. 0.01 to see small pieces.
+	SliverM2 float64
+	// Industries is the GB/T 4754-2017 classification the clauses'
+	// industry codes are checked against; nil means the embedded one.
+	Industries *Industries
+}
+
+func (o ValidateOptions) sliver() float64 {
+	if !(o.SliverM2 > 0) || math.IsInf(o.SliverM2, 1) {
+		return DefaultSliverM2
+	}
+	return o.SliverM2
+}
+
+// Report is the outcome of ValidateDataset: errors stop an import or a
+// load, warnings do not. Both lists are never nil, ordered by check, then
+// (for gaps and overlaps) by decreasing area.
+type Report struct {
+	Dataset  DatasetRef  `json:"dataset"`
+	Errors   []Problem   `json:"errors"`
+	Warnings []Problem   `json:"warnings"`
+	Stats    ReportStats `json:"stats"`
+}
+
+// ReportStats sums up what ValidateDataset looked at.
+type ReportStats struct {
+	Layers   int `json:"layers"`
+	Features int `json:"features"`
+	Vertices int `json:"vertices"`
+	Clauses  int `json:"clauses"`
+	// SliverM2 is the sliver tolerance used.
+	SliverM2 float64 `json:"sliver_m2"`
+	// Partitions has one entry per polygon layer of role partition.
+	Partitions []PartitionStats `json:"partitions"`
+}
+
+func newReport(opts ValidateOptions) Report {
+	return Report{Errors: []Problem{}, Warnings: []Problem{}, Stats: ReportStats{SliverM2: opts.sliver(), Partitions: []PartitionStats{}}}
+}
+
+// OK reports whether the dataset has no errors (warnings allowed).
+func (r Report) OK() bool { return len(r.Errors) == 0 }
+
+// Err returns the errors as a *ValidationError, or nil when there are
+// none, so that an import or a load can refuse the dataset as Validate
+// does.
+func (r Report) Err() error {
+	if len(r.Errors) == 0 {
+		return nil
+	}
+	return &ValidationError{Problems: r.Errors}
+}
+
+func (r *Report) fail(ps ...Problem) {
+	for _, p := range ps {
+		p.Severity = SeverityError
+		r.Errors = append(r.Errors, p)
+	}
+}
+
+func (r *Report) warn(ps ...Problem) {
+	for _, p := range ps {
+		p.Severity = SeverityWarning
+		r.Warnings = append(r.Warnings, p)
+	}
+}
+
+// ValidateDataset runs every check on a dataset and reports errors and
+// warnings instead of failing on the first kind:
+//
+//   - errors: everything Validate finds (manifest, layer ids, roles and
+//     kinds, feature ids, unit codes and category digits, geometry
+//     validity), the rules' problems (malformed clauses; a unit, district
+//     or layer scope that names nothing in the dataset), and overlaps
+//     between features of a partition layer (CodeOverlap);
+//   - warnings: gaps in partition layers (CodeGap), control units outside
+//     or partly outside the districts (CodeUnitOutside,
+//     CodeUnitPartlyOutside), retired county codes in unit codes,
+//     district ids and clause scopes (CodeRetiredCounty), control units
+//     without unit-level clauses when the dataset has rules
+//     (CodeUnitWithoutClauses), and overlays that could not be computed
+//     (CodeCheckFailed).
+//
+// The overlay checks (see CheckPartition) run on every polygon layer of
+// role partition, leaving out features with invalid geometry. The
+// control-unit layer's gaps are measured against the districts layer when
+// the dataset has one with sound geometries (units must tile the
+// districts); other partition layers, and the units without usable
+// districts, are checked for holes in their own union. ValidateDataset
+// does not modify its arguments and is safe for concurrent use.
+func ValidateDataset(info Info, layers []Layer, rules Rules, opts ValidateOptions) Report {
+	r := newReport(opts)
+	r.Dataset = DatasetRef{Name: info.Name, Version: info.Version, Checksum: info.Checksum, Synthetic: info.Synthetic}
+	probs, geomOK := validate(info, layers)
+	r.fail(probs...)
+
+	ind := opts.Industries
+	if ind == nil {
+		var err error
+		if ind, err = NewIndustries(); err != nil {
+			r.fail(Problem{Layer: "rules", Code: CodeCheckFailed, Message: fmt.Sprintf("无法读取内置的行业分类，条款未能核查：%v", err)})
+		}
+	}
+	if ind != nil {
+		r.fail(validateClauses(rules, layers, ind)...)
+	}
+
+	// Overlay checks of the partition layers.
+	var districts *partitionLayer
+	unusable := false // a districts layer with invalid geometries
+	for i := range layers {
+		l := &layers[i]
+		if l.ID == LayerDistricts && l.Kind == KindPolygon && len(l.Features) > 0 {
+			if allTrue(geomOK[i]) {
+				districts = newPartitionLayer(l, geomOK[i])
+			} else {
+				unusable = true
+			}
+		}
+	}
+	for i := range layers {
+		l := &layers[i]
+		if l.Role != RolePartition || l.Kind != KindPolygon {
+			continue
+		}
+		var cover *partitionLayer
+		if l.ID == LayerControlUnits {
+			cover = districts
+			if cover == nil && unusable {
+				r.warn(Problem{Layer: l.ID, Code: CodeCheckFailed,
+					Message: "区县图层有无效几何，未能核查管控单元是否铺满各区县、是否位于区县之外；空隙只按单元自身的外轮廓查找（只能发现内部空洞）"})
+			}
+		}
+		p := newPartitionLayer(l, geomOK[i])
+		if l.ID == LayerDistricts && districts != nil {
+			p = districts
+		}
+		r.Stats.Partitions = append(r.Stats.Partitions, p.check(cover, opts.sliver(), &r))
+	}
+
+	r.warn(checkCounties(layers, rules)...)
+	r.warn(unitsWithoutClauses(layers, rules)...)
+
+	r.Stats.Layers = len(layers)
+	r.Stats.Clauses = len(rules.Clauses)
+	for _, l := range layers {
+		r.Stats.Features += len(l.Features)
+		for _, f := range l.Features {
+			if f.Geometry != nil {
+				r.Stats.Vertices += geo.CountVertices(f.Geometry)
+			}
+		}
+	}
+	return r
+}
+
+func allTrue(bs []bool) bool {
+	for _, b := range bs {
+		if !b {
+			return false
+		}
+	}
+	return true
+}
+
+// checkCounties looks at the county codes of unit codes, district ids and
+// clause scopes: retired codes (with the current one), and unit codes
+// naming a county the districts layer lacks.
+func checkCounties(layers []Layer, rules Rules) []Problem {
+	var probs []Problem
+	var units, districts *Layer
+	for i := range layers {
+		switch layers[i].ID {
+		case LayerControlUnits:
+			units = &layers[i]
+		case LayerDistricts:
+			districts = &layers[i]
+		}
+	}
+	isDistrict := map[string]bool{}
+	if districts != nil {
+		for _, f := range districts.Features {
+			isDistrict[f.ID] = true
+			if c, ok := RetiredCounty(f.ID); ok {
+				probs = append(probs, Problem{Layer: districts.ID, Feature: f.ID, Code: CodeRetiredCounty, Related: []string{c.New},
+					Message: fmt.Sprintf("区县代码 %s；请改用现行代码（区县图层、单元编码和区县条款须一并修改）", c.describe())})
+			}
+		}
+	}
+	unitClauses := map[string]int{}
+	for _, c := range rules.Clauses {
+		if c.Level == LevelUnit {
+			unitClauses[c.Scope.Unit]++
+		}
+	}
+	hasUnit := map[string]bool{}
+	if units != nil {
+		for _, f := range units.Features {
+			hasUnit[f.ID] = true
+			m := unitCodeRe.FindStringSubmatch(f.ID)
+			if m == nil {
+				continue // malformed: an error already
+			}
+			county := m[1]
+			if c, ok := RetiredCounty(county); ok {
+				msg := fmt.Sprintf("编码中的区县代码 %s；编码应改为 ZH%s%s%s", c.describe(), c.New, m[2], m[3])
+				if n := unitClauses[f.ID]; n > 0 {
+					msg += fmt.Sprintf("，规则中 %d 条单元条款的 scope.unit 须一并修改", n)
+				}
+				probs = append(probs, Problem{Layer: units.ID, Feature: f.ID, Code: CodeRetiredCounty, Related: []string{c.New}, Message: msg})
+				if districts == nil || isDistrict[county] || isDistrict[c.New] {
+					continue
+				}
+			}
+			if districts != nil && !isDistrict[county] {
+				probs = append(probs, Problem{Layer: units.ID, Feature: f.ID, Code: CodeUnitOutside, Related: []string{county},
+					Message: fmt.Sprintf("编码中的区县代码 %s 不是区县图层中的要素（若单元属于经开区、新区等非区县管理区，可忽略）", county)})
+			}
+		}
+	}
+	// Clause scopes: one warning per retired code, listing the clauses.
+	byCode := map[string][]string{}
+	var codes []string
+	use := func(code, clause string) {
+		if _, ok := RetiredCounty(code); !ok {
+			return
+		}
+		if _, seen := byCode[code]; !seen {
+			codes = append(codes, code)
+		}
+		byCode[code] = append(byCode[code], clause)
+	}
+	for _, c := range rules.Clauses {
+		switch c.Level {
+		case LevelDistrict:
+			use(c.Scope.County, c.ID)
+		case LevelUnit:
+			if hasUnit[c.Scope.Unit] {
+				continue // the unit's own warning counts its clauses
+			}
+			if m := unitCodeRe.FindStringSubmatch(c.Scope.Unit); m != nil {
+				use(m[1], c.ID)
+			}
+		}
+	}
+	sort.Strings(codes)
+	for _, code := range codes {
+		c, _ := RetiredCounty(code)
+		ids := byCode[code]
+		probs = append(probs, Problem{Layer: "rules", Code: CodeRetiredCounty, Related: ids,
+			Message: fmt.Sprintf("%d 条条款的范围（scope）使用的区县代码 %s；请改用现行代码", len(ids), c.describe())})
+	}
+	return probs
+}
+
+// unitsWithoutClauses lists the control units that no unit-level clause
+// names, when the dataset has rules at all.
+func unitsWithoutClauses(layers []Layer, rules Rules) []Problem {
+	if len(rules.Clauses) == 0 {
+		return nil
+	}
+	named := map[string]bool{}
+	for _, c := range rules.Clauses {
+		if c.Level == LevelUnit {
+			named[c.Scope.Unit] = true
+		}
+	}
+	var probs []Problem
+	for _, l := range layers {
+		if l.ID != LayerControlUnits {
+			continue
+		}
+		for _, f := range l.Features {
+			if f.ID != "" && !named[f.ID] {
+				probs = append(probs, Problem{Layer: l.ID, Feature: f.ID, Code: CodeUnitWithoutClauses,
+					Message: "规则中没有该单元的单元级条款（一单元一策略）；核查时只能给出全市和区县层级的结论"})
+			}
+		}
+	}
+	return probs
+}
+
 // unitCodeRe is ZH + 6-digit county code + category digit + 4-digit serial.
 var unitCodeRe = regexp.MustCompile(`^ZH(\d{6})([123])(\d{4})$`)
 
@@ -99,7 +444,18 @@ func CategoryDigit(category string) (byte, bool) {
 // rings, finite in-range coordinates, no self-intersection, …). It
 // returns nil when the dataset is sound.
 func Validate(info Info, layers []Layer) error {
+	probs, _ := validate(info, layers)
+	if len(probs) == 0 {
+		return nil
+	}
+	return &ValidationError{Problems: probs}
+}
+
+// validate returns Validate's problems and, per layer and feature,
+// whether the feature's geometry is sound.
+func validate(info Info, layers []Layer) ([]Problem, [][]bool) {
 	var probs []Problem
+	geomOK := make([][]bool, len(layers))
 	add := func(p Problem) { probs = append(probs, p) }
 	if strings.TrimSpace(info.Name) == "" {
 		add(Problem{Layer: "dataset.json", Code: CodeManifest, Message: "缺少数据集名称 name"})
@@ -114,7 +470,7 @@ func Validate(info Info, layers []Layer) error {
 		add(Problem{Layer: "dataset.json", Code: CodeManifest, Message: "数据集没有图层"})
 	}
 	seenLayer := map[string]bool{}
-	for _, l := range layers {
+	for i, l := range layers {
 		if l.ID == "" {
 			add(Problem{Layer: "?", Code: CodeLayer, Message: "图层缺少 id"})
 		} else if seenLayer[l.ID] {
@@ -127,12 +483,11 @@ func Validate(info Info, layers []Layer) error {
 		if l.Kind != KindPolygon && l.Kind != KindLine && l.Kind != KindPoint {
 			add(Problem{Layer: l.ID, Code: CodeLayer, Message: fmt.Sprintf("几何类别 kind=%q 无效，应为 polygon、line 或 point", l.Kind)})
 		}
-		probs = append(probs, validateFeatures(l)...)
+		fp, ok := validateFeatures(l)
+		probs = append(probs, fp...)
+		geomOK[i] = ok
 	}
-	if len(probs) == 0 {
-		return nil
-	}
-	return &ValidationError{Problems: probs}
+	return probs, geomOK
 }
 
 func kindOf(g orb.Geometry) Kind {
@@ -147,7 +502,9 @@ func kindOf(g orb.Geometry) Kind {
 	return ""
 }
 
-func validateFeatures(l Layer) []Problem {
+// validateFeatures returns the problems of l's features and, per
+// feature, whether its geometry is sound.
+func validateFeatures(l Layer) ([]Problem, []bool) {
 	var probs []Problem
 	seen := make(map[string]bool, len(l.Features))
 	for i, f := range l.Features {
@@ -181,12 +538,14 @@ func validateFeatures(l Layer) []Problem {
 	}
 	close(next)
 	wg.Wait()
-	for _, p := range geomProbs {
+	ok := make([]bool, len(geomProbs))
+	for i, p := range geomProbs {
 		if p != nil {
 			probs = append(probs, *p)
 		}
+		ok[i] = p == nil
 	}
-	return probs
+	return probs, ok
 }
 
 func checkUnitCode(layer string, f Feature) []Problem {

@@ -36,12 +36,14 @@ const usage = `sanxian：生态环境分区管控（三线一单）选址核查
   sanxian check   (--wkt 'POINT(106.55 29.56)' | --geojson 文件) [--buffer 米] [--layers a,b]
                   [--format table|json] [--data 目录]
   sanxian batch   项目清单.xlsx|.csv -o 结果.xlsx|.csv|.geojson [--data 目录]
+  sanxian validate 数据集目录|--sample [--format text|json] [--sliver-m2 1]
   sanxian version
 
 子命令：
   serve    启动 HTTP 服务（接口说明见 /api/openapi.json）
   check    在命令行核查一个场址，结果与 HTTP 接口相同
   batch    在命令行批量筛查项目清单（Excel 或 CSV），写出结果文件
+  validate 校验数据集：几何、编码、分区的空隙与重叠、区县代码、准入条款
   version  显示版本
 
 各子命令的参数见 sanxian <子命令> --help。环境变量 SANXIAN_ADDR、SANXIAN_DATA、
@@ -62,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return check(ctx, args[1:], stdout, stderr)
 	case "batch":
 		return batchCmd(ctx, args[1:], stdout, stderr)
+	case "validate":
+		return validate(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "sanxian %s (%s %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return exitOK
