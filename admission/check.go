@@ -25,6 +25,10 @@ type CheckRequest struct {
 	// Project describes what is to be built; with a dataset that has an
 	// access list, the answer carries an Assessment for it.
 	Project Project
+	// CRS names the coordinate system the site was given in (crs.Parse
+	// names), only to be reported back: Geometry is already CGCS2000.
+	// Empty means EPSG:4490.
+	CRS string
 }
 
 // DatasetRef identifies the dataset an answer came from.
@@ -51,7 +55,10 @@ type Hit struct {
 // CheckResult is the answer to a CheckRequest. An empty Hits list means
 // that nothing was found; a failed check returns an error instead.
 type CheckResult struct {
-	Dataset   DatasetRef    `json:"dataset"`
+	Dataset DatasetRef `json:"dataset"`
+	// CRS is the coordinate system the site was given in; Query and the
+	// hits are in CGCS2000 (EPSG:4490) whatever it was.
+	CRS       string        `json:"crs"`
 	Query     geo.SiteInfo  `json:"query"`
 	BufferM   float64       `json:"buffer_m"`
 	Hits      []Hit         `json:"hits"`
@@ -98,8 +105,13 @@ func (d *Dataset) Check(ctx context.Context, req CheckRequest) (*CheckResult, er
 	if err != nil {
 		return nil, fmt.Errorf("check: %w", err)
 	}
+	inputCRS := req.CRS
+	if inputCRS == "" {
+		inputCRS = "EPSG:4490"
+	}
 	out := &CheckResult{
 		Dataset:   d.Ref(),
+		CRS:       inputCRS,
 		Query:     res.Site,
 		BufferM:   req.BufferM,
 		Hits:      make([]Hit, 0, len(res.Hits)),

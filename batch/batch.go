@@ -128,6 +128,12 @@ type Options struct {
 	BufferM float64 `json:"buffer_m"`
 	// NearbyM is how far to look for the nearest sensitive area.
 	NearbyM float64 `json:"nearby_m"`
+	// CRS is the canonical name (crs.CRS.Name: "EPSG:4490", "EPSG:4545",
+	// "GCJ02" …) of the coordinate system the list's coordinates are in,
+	// except in rows whose 坐标系 column names another. Rows hold CGCS2000
+	// whatever it is. Empty for jobs recorded before it was kept (their
+	// lists were CGCS2000 or WGS84 longitude and latitude).
+	CRS string `json:"crs,omitempty"`
 }
 
 // DefaultNearbyM is how far the nearest sensitive area is looked for when

@@ -25,6 +25,7 @@ import (
 
 	"github.com/sanxian/sanxian/admission"
 	"github.com/sanxian/sanxian/batch"
+	"github.com/sanxian/sanxian/crs"
 )
 
 // ResultSource streams a job's rows with their results in Seq order (a nil
@@ -458,6 +459,7 @@ type geoJSONJob struct {
 	Name     string         `json:"name"`
 	FileName string         `json:"file_name"`
 	Dataset  string         `json:"dataset,omitempty"`
+	CRS      string         `json:"crs,omitempty"` // job.Options.CRS: the list's coordinate system
 	Total    int            `json:"total"`
 	Done     int            `json:"done"`
 	Counts   map[string]int `json:"counts"`
@@ -508,7 +510,7 @@ func writeResultsGeoJSON(w io.Writer, job batch.Job, rows ResultSource, clauses 
 	}
 	buf.Reset()
 	buf.WriteString("\n],\"job\":")
-	if err := enc.Encode(geoJSONJob{ID: job.ID, Name: job.Name, FileName: job.FileName, Dataset: job.Dataset, Total: tl.total, Done: tl.done, Counts: counts}); err != nil {
+	if err := enc.Encode(geoJSONJob{ID: job.ID, Name: job.Name, FileName: job.FileName, Dataset: job.Dataset, CRS: job.Options.CRS, Total: tl.total, Done: tl.done, Counts: counts}); err != nil {
 		return err
 	}
 	trimNewline(&buf)
@@ -918,6 +920,16 @@ func (s *sheetRows) row(vals ...any) error {
 
 func (s *sheetRows) skip() { s.next++ }
 
+// crsTitle describes a recorded coordinate system for the summary: its
+// Chinese title, and that rows may name their own.
+func crsTitle(name string) string {
+	t := name
+	if c, err := crs.Parse(name); err == nil {
+		t = c.Title
+	}
+	return t + "（行内「坐标系」列另有填写的，按该列；结果中的几何均为 CGCS2000 经纬度）"
+}
+
 func writeSummarySheet(f *excelize.File, st xlsxStyles, job batch.Job, tl *tally) error {
 	sw, err := newStream(f, SheetSummary, printSetup{fitWidth: true})
 	if err != nil {
@@ -958,6 +970,13 @@ func writeSummarySheet(f *excelize.File, st xlsxStyles, job batch.Job, tl *tally
 		{"数据版本", datasets},
 		{"总行数", tl.total},
 		{"已完成行数", tl.done},
+	}
+	if job.Options.CRS != "" {
+		// After 文件名: what the file's coordinates were in.
+		info = slices.Insert(info, 3, struct {
+			k string
+			v any
+		}{"清单坐标系", crsTitle(job.Options.CRS)})
 	}
 	for _, kv := range info {
 		if err := s.row(bold(kv.k), kv.v); err != nil {

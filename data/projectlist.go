@@ -29,13 +29,14 @@ import (
 	"golang.org/x/text/width"
 
 	"github.com/sanxian/sanxian/batch"
+	"github.com/sanxian/sanxian/crs"
 )
 
 // Project list error codes (ListError.Code), stable for programs.
 const (
 	CodeUnsupportedList = "unsupported_list" // not .xlsx/.csv/.tsv/.txt, or an .xls / xlsx content under another name
 	CodeEmptyList       = "empty_list"       // no header, or a header and no data row
-	CodeNoSiteColumns   = "no_site_columns"  // neither 经度+纬度 nor a 坐标串 column
+	CodeNoSiteColumns   = "no_site_columns"  // neither 经度+纬度, X+Y (北坐标+东坐标) nor a 坐标串 column
 	CodeBadEncoding     = "bad_encoding"     // text that is neither UTF-8, UTF-16 (BOM) nor GBK/GB18030
 	CodeCorruptList     = "corrupt_list"     // a damaged xlsx or CSV
 	CodeTooManyRows     = "too_many_rows"    // more data rows than ListOptions.MaxRows
@@ -63,6 +64,8 @@ const (
 	RoleActivity     = "activity"
 	RoleLon          = "lon"
 	RoleLat          = "lat"
+	RoleNorthing     = "northing" // metres; a column headed X (Chinese surveying: X is the northing)
+	RoleEasting      = "easting"  // metres; a column headed Y (the easting)
 	RoleWKT          = "wkt"
 	RoleBuffer       = "buffer"
 	RoleCRS          = "crs"
@@ -97,6 +100,10 @@ type ListOptions struct {
 	// DefaultMaxUnzipBytes by default; more gives CodeListTooLarge when
 	// the list is opened, before anything is decompressed.
 	MaxUnzipBytes int64
+	// CRS is the coordinate system of the list's coordinates (经度/纬度,
+	// X/Y, 坐标串) where a row's 坐标系 cell is empty; the zero CRS means
+	// crs.CGCS2000.
+	CRS crs.CRS
 }
 
 // listXMLInMemory is excelize's UnzipXMLSizeLimit: larger worksheets and
@@ -110,6 +117,9 @@ func (o ListOptions) withDefaults() ListOptions {
 	}
 	if o.MaxUnzipBytes <= 0 {
 		o.MaxUnzipBytes = DefaultMaxUnzipBytes
+	}
+	if o.CRS.Kind == "" {
+		o.CRS = crs.CGCS2000
 	}
 	return o
 }
@@ -149,6 +159,9 @@ type ProjectList struct {
 	// Header is the list's first non-empty row and the roles recognised
 	// in it.
 	Header batch.Header
+	// CRS is ListOptions.CRS (crs.CGCS2000 when not given): the
+	// coordinate system of rows whose 坐标系 cell is empty.
+	CRS crs.CRS
 
 	hdr     *listHeader
 	src     listSource
@@ -169,27 +182,33 @@ type ProjectList struct {
 //     is honoured. Quotes are lax and rows may be ragged. The file is
 //     streamed; one record may not exceed 16 MB.
 //   - .xlsx: the first worksheet whose first non-empty row names a site
-//     column (经度/纬度 or 坐标串), else the first whose first non-empty
+//     column (经度/纬度, X/Y or 坐标串), else the first whose first non-empty
 //     row has any recognised column; so an explanation sheet before the
 //     list is skipped. The workbook is copied to a temporary directory
 //     (removed by Close) and its rows are streamed. Lines are the
 //     spreadsheet's row numbers, counting empty rows that the file leaves
 //     out. Text is read as displayed (a number as excelize formats it:
-//     106.55, not 106.55000000000001); longitude, latitude and buffer are
-//     read from the stored value, so that a number format showing fewer
-//     decimals does not round them. That takes a second pass over the
+//     106.55, not 106.55000000000001); coordinates (longitude, latitude,
+//     X, Y) and buffer are read from the stored value, so that a number
+//     format showing fewer decimals does not round them. That takes a second pass over the
 //     rows, made only when the workbook has number formats and dropped
 //     when the first 1,000 rows with numbers in those columns show them
 //     as stored.
 //
 // The header is the first non-empty row; columns are recognised by name
 // (see the role table in this file: trimmed, case and full-width
-// insensitive, a trailing unit in brackets ignored; X/Y are not taken for
-// longitude/latitude). A list without data rows is CodeEmptyList; two
-// columns of one role CodeDuplicateColumn; neither a 经度+纬度 pair nor a
-// 坐标串 column CodeNoSiteColumns. These and every other problem with the
-// file as a whole are a *ListError; an error reading r is returned
-// wrapped. On error nothing is left to Close.
+// insensitive, a trailing unit in brackets ignored). Projected coordinates
+// go in X and Y columns, read as Chinese surveying writes them: X is the
+// northing (北坐标, 纵坐标), Y the easting (东坐标, 横坐标); 东坐标/E/easting
+// and 北坐标/N/northing name them without that ambiguity. X and Y are never
+// taken for longitude and latitude. A list without data rows is
+// CodeEmptyList; two columns of one role CodeDuplicateColumn; neither a
+// 经度+纬度 pair, an X+Y pair nor a 坐标串 column CodeNoSiteColumns. These
+// and every other problem with the file as a whole are a *ListError; an
+// error reading r is returned wrapped. On error nothing is left to Close.
+//
+// Coordinates are in opts.CRS unless a row's 坐标系 cell names another
+// (any name crs.Parse accepts); see Rows for how they are read.
 func OpenProjectList(name string, r io.Reader, opts ListOptions) (*ProjectList, error) {
 	opts = opts.withDefaults()
 	var (
@@ -231,7 +250,7 @@ func OpenProjectList(name string, r io.Reader, opts ListOptions) (*ProjectList, 
 		}
 		return nil, err
 	}
-	l := &ProjectList{src: src, maxRows: opts.MaxRows}
+	l := &ProjectList{src: src, maxRows: opts.MaxRows, CRS: opts.CRS}
 	fail := func(err error) (*ProjectList, error) {
 		_ = l.Close()
 		return nil, err
@@ -239,6 +258,7 @@ func OpenProjectList(name string, r io.Reader, opts ListOptions) (*ProjectList, 
 	if l.hdr, err = newListHeader(head.cells, head.line, sheet); err != nil {
 		return fail(err)
 	}
+	l.hdr.crs = opts.CRS
 	l.Header = batch.Header{Columns: l.hdr.columns, Roles: l.hdr.roles, Sheet: sheet}
 	if xs, ok := src.(*xlsxListSource); ok {
 		xs.useHeader(l.hdr)
@@ -257,15 +277,28 @@ func OpenProjectList(name string, r io.Reader, opts ListOptions) (*ProjectList, 
 var errListRowsTwice = errors.New("data: ProjectList.Rows used twice or after Close")
 
 // Rows yields the data rows in order: Seq counts them from 0, Line is the
-// file's line (row) number, blank rows are skipped and not counted. A row
-// that cannot be read (no site, bad coordinates, swapped longitude and
-// latitude, a bad buffer or an unsupported 坐标系) is yielded with
-// Row.Error set and a nil Geometry; that is not an error of the
-// iteration. A non-nil error ends the iteration: a *ListError for the file
-// (CodeCorruptList, CodeBadEncoding, CodeTooManyRows when row MaxRows+1 is
-// reached) or a wrapped read error. Rows may be ranged over once; a second
-// use, or a use after Close, yields only an error. Industry codes are not
-// validated here.
+// file's line (row) number, blank rows are skipped and not counted.
+//
+// A row's site is its 坐标串 cell when that has a digit, else its 经度/纬度
+// or X/Y pair (when both are filled, the pair that suits the row's
+// coordinate system). The row's coordinate system is its 坐标系 cell, else
+// ListOptions.CRS. 经度/纬度 need a longitude/latitude system (CGCS2000,
+// WGS84, GCJ-02, BD-09), X/Y a Gauss-Krüger projection; 坐标串 cells (WKT
+// or vertex lists) are in the row's system with x the easting or longitude
+// and y the northing or latitude, as WKT has it, whatever the EPSG axis
+// order; an EWKT "SRID=n;" prefix names the cell's system. Every site is
+// converted to CGCS2000 longitude and latitude (Row.Geometry), then must
+// lie within China's extent.
+//
+// A row that cannot be read (no site, bad coordinates, swapped longitude
+// and latitude or X and Y, a position outside its projection zone, a
+// coordinate system that does not suit its columns or that crs.Parse
+// refuses, a bad buffer) is yielded with Row.Error set and a nil Geometry;
+// that is not an error of the iteration. A non-nil error ends the
+// iteration: a *ListError for the file (CodeCorruptList, CodeBadEncoding,
+// CodeTooManyRows when row MaxRows+1 is reached) or a wrapped read error.
+// Rows may be ranged over once; a second use, or a use after Close, yields
+// only an error. Industry codes are not validated here.
 func (l *ProjectList) Rows() iter.Seq2[batch.Row, error] {
 	return func(yield func(batch.Row, error) bool) {
 		if l.started || l.closed {
@@ -367,6 +400,8 @@ var listRoleTable = []struct {
 	{RoleActivity, "活动类型", []string{"活动类型", "红线内活动", "activity"}},
 	{RoleLon, "经度", []string{"经度", "东经", "lon", "lng", "long", "longitude"}},
 	{RoleLat, "纬度", []string{"纬度", "北纬", "lat", "latitude"}},
+	{RoleNorthing, "北坐标", []string{"北坐标", "X", "X坐标", "纵坐标", "N", "northing"}},
+	{RoleEasting, "东坐标", []string{"东坐标", "Y", "Y坐标", "横坐标", "E", "easting"}},
 	{RoleWKT, "坐标串", []string{"WKT", "几何", "geometry", "坐标串", "坐标", "界址点坐标", "拐点坐标", "coordinates"}},
 	{RoleBuffer, "缓冲距离", []string{"缓冲距离", "缓冲", "缓冲区", "buffer", "buffer_m"}},
 	{RoleCRS, "坐标系", []string{"坐标系", "crs", "srid"}},
@@ -409,19 +444,25 @@ type listHeader struct {
 	columns []string
 	roles   map[string]int
 	labels  map[string]string // role → header as written (trimmed)
+	// crs is the coordinate system of rows with an empty 坐标系 cell.
+	crs crs.CRS
+	// crsCache remembers the 坐标系 cells parsed so far (a list names few).
+	crsCache map[string]crsCell
+}
+
+// crsCell is a parsed 坐标系 cell.
+type crsCell struct {
+	c   crs.CRS
+	err error
 }
 
 func newListHeader(cells []string, line int, sheet string) (*listHeader, error) {
-	h := &listHeader{columns: make([]string, len(cells)), roles: map[string]int{}, labels: map[string]string{}}
-	var xy []string
+	h := &listHeader{columns: make([]string, len(cells)), roles: map[string]int{}, labels: map[string]string{}, crs: crs.CGCS2000}
 	for i, c := range cells {
 		c = strings.TrimPrefix(c, "\ufeff")
 		h.columns[i] = c
 		role := roleOfHeader(c)
 		if role == "" {
-			if k := normHeader(c); k == "x" || k == "y" || k == "x坐标" || k == "y坐标" {
-				xy = append(xy, strings.TrimSpace(c))
-			}
 			continue
 		}
 		if j, dup := h.roles[role]; dup {
@@ -433,22 +474,25 @@ func newListHeader(cells []string, line int, sheet string) (*listHeader, error) 
 	}
 	_, lon := h.roles[RoleLon]
 	_, lat := h.roles[RoleLat]
+	_, north := h.roles[RoleNorthing]
+	_, east := h.roles[RoleEasting]
 	_, wktCol := h.roles[RoleWKT]
-	if !(lon && lat) && !wktCol {
+	if !(lon && lat) && !(north && east) && !wktCol {
 		var what string
 		switch {
 		case lon:
 			what = "有「" + h.labels[RoleLon] + "」列但没有纬度列"
 		case lat:
 			what = "有「" + h.labels[RoleLat] + "」列但没有经度列"
+		case north:
+			what = "有「" + h.labels[RoleNorthing] + "」列（北坐标）但没有东坐标（Y）列"
+		case east:
+			what = "有「" + h.labels[RoleEasting] + "」列（东坐标）但没有北坐标（X）列"
 		default:
 			what = "没有找到项目位置列"
 		}
-		msg := fmt.Sprintf("%s第 %d 行表头%s：需要经度和纬度两列，或一列坐标串（WKT 或界址点坐标）。可用的列名：%s。读到的表头：%s。",
+		msg := fmt.Sprintf("%s第 %d 行表头%s：需要经度和纬度两列、X 和 Y 两列（投影坐标，X 为北坐标、Y 为东坐标），或一列坐标串（WKT 或界址点坐标）。可用的列名：%s。读到的表头：%s。",
 			sheetPrefix(sheet), line, what, acceptedSiteHeaders(), clip(strings.Join(trimAll(h.columns), "、")))
-		if len(xy) > 0 {
-			msg += "「" + strings.Join(xy, "」「") + "」列不作为经纬度（测量坐标中 X 为北向），请换算为经纬度填入经度、纬度列。"
-		}
 		msg += "若表头是乱码，请把文件另存为 UTF-8 编码的 CSV 或 .xlsx。"
 		return nil, &ListError{Code: CodeNoSiteColumns, Message: msg, Line: line}
 	}
@@ -474,10 +518,19 @@ func roleTitle(role string) string {
 	return role
 }
 
+// isSiteRole reports whether a role locates the project.
+func isSiteRole(role string) bool {
+	switch role {
+	case RoleLon, RoleLat, RoleNorthing, RoleEasting, RoleWKT:
+		return true
+	}
+	return false
+}
+
 func acceptedSiteHeaders() string {
 	var parts []string
 	for _, r := range listRoleTable {
-		if r.role == RoleLon || r.role == RoleLat || r.role == RoleWKT {
+		if isSiteRole(r.role) {
 			parts = append(parts, r.title+"（"+strings.Join(r.names, "、")+"）")
 		}
 	}
@@ -533,11 +586,12 @@ func (h *listHeader) row(r listRecord, seq int) batch.Row {
 		Construction: h.cell(r, RoleConstruction),
 		Activity:     h.cell(r, RoleActivity),
 	}
-	if e := h.checkCRS(r); e != nil {
+	rc, e := h.rowCRS(r)
+	if e != nil {
 		row.Error = e
 		return row
 	}
-	g, e := h.site(r)
+	g, e := h.site(r, rc)
 	if e != nil {
 		row.Error = e
 		return row
@@ -559,23 +613,6 @@ func (h *listHeader) rowErr(line int, code, role, format string, args ...any) *b
 	return &batch.RowError{Code: code, Column: role, Message: prefix + "：" + fmt.Sprintf(format, args...)}
 }
 
-// crsAccepted are the 坐标系 values taken as CGCS2000 / WGS84 longitude
-// and latitude, after crsKey. EPSG:4490 (CGCS2000) and EPSG:4326 (WGS84)
-// differ by centimetres in China, far below what a screening can tell, so
-// both are read as they are. Projected or other datums (北京54, 西安80,
-// GCJ-02 …) are refused until conversions exist.
-var crsAccepted = map[string]bool{
-	"": true, "EPSG:4490": true, "EPSG4490": true, "4490": true, "CGCS2000": true, "2000国家大地": true, "国家2000": true,
-	"EPSG:4326": true, "EPSG4326": true, "4326": true, "WGS84": true,
-}
-
-var crsDropper = strings.NewReplacer(" ", "", "-", "", "_", "")
-
-func crsKey(s string) string {
-	s = strings.ToUpper(narrow(strings.TrimSpace(s)))
-	return strings.TrimSuffix(crsDropper.Replace(s), "坐标系")
-}
-
 // narrow folds full-width ASCII (and the ideographic space) to ASCII.
 func narrow(s string) string {
 	for i := 0; i < len(s); i++ {
@@ -586,13 +623,106 @@ func narrow(s string) string {
 	return s
 }
 
-func (h *listHeader) checkCRS(r listRecord) *batch.RowError {
-	v := h.cell(r, RoleCRS)
-	if crsAccepted[crsKey(v)] {
-		return nil
-	}
-	return h.rowErr(r.line, CodeUnsupportedCRS, RoleCRS, "不支持坐标系 %q：目前只接受 CGCS2000（EPSG:4490）或 WGS84（EPSG:4326）经纬度，或留空。", clip(v))
+// ---- coordinate systems ----
+
+// rowCRS is the coordinate system of one row.
+type rowCRS struct {
+	c crs.CRS
+	// fromRow says the row's 坐标系 cell (or its 坐标串's SRID) names c;
+	// else c is ListOptions.CRS.
+	fromRow bool
 }
+
+// crsCacheSize bounds the distinct 坐标系 cells remembered.
+const crsCacheSize = 64
+
+// rowCRS reads the row's 坐标系 cell with crs.Parse; an empty cell means
+// the list's coordinate system. A name crs.Parse refuses is a row error
+// CodeUnsupportedCRS whose message lists the accepted names.
+func (h *listHeader) rowCRS(r listRecord) (rowCRS, *batch.RowError) {
+	v := h.cell(r, RoleCRS)
+	if v == "" {
+		return rowCRS{c: h.crs}, nil
+	}
+	p, ok := h.crsCache[v]
+	if !ok {
+		p.c, p.err = crs.Parse(v)
+		if h.crsCache == nil {
+			h.crsCache = map[string]crsCell{}
+		}
+		if len(h.crsCache) < crsCacheSize {
+			h.crsCache[v] = p
+		}
+	}
+	if p.err != nil {
+		return rowCRS{}, h.rowErr(r.line, CodeUnsupportedCRS, RoleCRS, "%s。", strings.TrimSuffix(crsMessage(p.err), "。"))
+	}
+	return rowCRS{c: p.c, fromRow: true}, nil
+}
+
+// crsMessage is the Chinese message of an error from package crs,
+// without its "crs: " prefix.
+func crsMessage(err error) string {
+	var pe *crs.PointError
+	if errors.As(err, &pe) {
+		return pe.Message
+	}
+	return strings.TrimPrefix(err.Error(), "crs: ")
+}
+
+// projected reports whether coordinates in c are metres (easting,
+// northing) rather than degrees.
+func projected(c crs.CRS) bool { return c.Kind == crs.KindGaussKruger }
+
+// crsSource names the row's coordinate system and where it comes from,
+// for messages: "本行「坐标系」列的坐标系 CGCS2000 / 3度带…（EPSG:4545）".
+func (h *listHeader) crsSource(rc rowCRS) string {
+	if rc.fromRow {
+		return "本行「" + h.label(RoleCRS) + "」列的坐标系 " + rc.c.Title
+	}
+	return "本清单的坐标系 " + rc.c.Title
+}
+
+// crsSubject names the row's coordinate system in a message reported on
+// rc.column(), which already names the 坐标系 column when the row gives it.
+func (h *listHeader) crsSubject(rc rowCRS) string {
+	if rc.fromRow {
+		return "坐标系 " + rc.c.Title
+	}
+	return "本清单的坐标系 " + rc.c.Title
+}
+
+// column is the column a mismatch between coordinates and coordinate
+// system is reported on: 坐标系 when the row names it, else the site.
+func (rc rowCRS) column() string {
+	if rc.fromRow {
+		return RoleCRS
+	}
+	return RoleSite
+}
+
+// chongqingZones is the advice for choosing a projection, a sentence.
+const chongqingZones = "重庆常用 CGCS2000 3度带 EPSG:4544、4545、4546（中央经线 105°E、108°E、111°E）；东坐标前带有带号 35、36、37 时为 EPSG:4523、4524、4525。"
+
+// zoneHint guesses a projection from an easting that starts with a zone
+// number (36 361306.10 is 3° zone 36), "" when it does not.
+func zoneHint(easting float64) string {
+	if !(easting >= 1e7 && easting < 1e8) {
+		return ""
+	}
+	z := int(easting / 1e6)
+	name := fmt.Sprintf("CGCS2000_3_Degree_GK_Zone_%d", z)
+	if z < 25 {
+		name = fmt.Sprintf("CGCS2000_GK_Zone_%d", z)
+	}
+	c, err := crs.Parse(name)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("东坐标以带号 %d 开头，可能是 %s。", z, c.Title)
+}
+
+// ---- buffer ----
 
 var listBufferThousands = regexp.MustCompile(`^\d{1,3}(,\d{3})+(\.\d*)?$`)
 
@@ -625,36 +755,76 @@ func (h *listHeader) buffer(r listRecord) (float64, *batch.RowError) {
 	return v, nil
 }
 
-// site reads the row's site: the 坐标串 cell when filled, else 经度+纬度.
-// A 坐标串 cell without any digit ("无", "/", "—") counts as empty.
-func (h *listHeader) site(r listRecord) (orb.Geometry, *batch.RowError) {
-	if text := h.cell(r, RoleWKT); strings.ContainsAny(text, "0123456789０１２３４５６７８９") {
-		return h.wktSite(r, text)
+// ---- sites ----
+
+const listDigits = "0123456789０１２３４５６７８９"
+
+// site reads the row's site in its coordinate system and converts it to
+// CGCS2000: the 坐标串 cell when it has a digit ("无", "/", "—" count as
+// empty), else the 经度+纬度 or the X+Y pair; when both pairs are filled,
+// X+Y in a projected system and 经度+纬度 otherwise.
+func (h *listHeader) site(r listRecord, rc rowCRS) (orb.Geometry, *batch.RowError) {
+	if text := h.cell(r, RoleWKT); strings.ContainsAny(text, listDigits) {
+		return h.wktSite(r, text, rc)
 	}
+	lonLat := h.number(r, RoleLon) != "" || h.number(r, RoleLat) != ""
+	xy := h.number(r, RoleNorthing) != "" || h.number(r, RoleEasting) != ""
+	switch {
+	case xy && (!lonLat || projected(rc.c)):
+		return h.projectedSite(r, rc)
+	case lonLat:
+		return h.lonLatSite(r, rc)
+	}
+	return nil, h.rowErr(r.line, batch.ErrCodeMissingSite, RoleSite, "没有项目位置：请填写%s。", h.siteInputs(""))
+}
+
+// siteInputs lists the header's complete site inputs other than the pair
+// of role except ("「经度」「纬度」或「X」「Y」或「坐标串」").
+func (h *listHeader) siteInputs(except string) string {
+	var want []string
+	for _, pair := range [][2]string{{RoleLon, RoleLat}, {RoleNorthing, RoleEasting}} {
+		_, a := h.roles[pair[0]]
+		_, b := h.roles[pair[1]]
+		if a && b && pair[0] != except {
+			want = append(want, "「"+h.label(pair[0])+"」「"+h.label(pair[1])+"」")
+		}
+	}
+	if _, ok := h.roles[RoleWKT]; ok {
+		want = append(want, "「"+h.label(RoleWKT)+"」")
+	}
+	return strings.Join(want, "或")
+}
+
+// xyLabels names the projected columns for advice: the header's, else
+// the surveying names.
+func (h *listHeader) xyLabels() string {
+	_, n := h.roles[RoleNorthing]
+	_, e := h.roles[RoleEasting]
+	if n && e {
+		return fmt.Sprintf("「%s」（北坐标）「%s」（东坐标）列", h.label(RoleNorthing), h.label(RoleEasting))
+	}
+	return "「X」（北坐标）「Y」（东坐标）两列"
+}
+
+// lonLatSite reads 经度 and 纬度 in a longitude/latitude system.
+func (h *listHeader) lonLatSite(r listRecord, rc rowCRS) (orb.Geometry, *batch.RowError) {
 	_, hasLon := h.roles[RoleLon]
 	_, hasLat := h.roles[RoleLat]
-	lonText, latText := h.number(r, RoleLon), h.number(r, RoleLat)
-	if lonText == "" && latText == "" {
-		var want []string
-		if hasLon && hasLat {
-			want = append(want, "「"+h.label(RoleLon)+"」「"+h.label(RoleLat)+"」")
-		}
-		if _, ok := h.roles[RoleWKT]; ok {
-			want = append(want, "「"+h.label(RoleWKT)+"」")
-		}
-		return nil, h.rowErr(r.line, batch.ErrCodeMissingSite, RoleSite, "没有项目位置：请填写%s。", strings.Join(want, "或"))
-	}
-	if !hasLon || !hasLat { // one of the pair, beside a 坐标串 column
+	if !hasLon || !hasLat { // one of the pair, beside a 坐标串 or X/Y columns
 		have, miss := RoleLon, RoleLat
 		if !hasLon {
 			have, miss = RoleLat, RoleLon
 		}
-		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleSite, "表头中没有%s列，只有「%s」无法定位：请填写「%s」。", roleTitle(miss), h.label(have), h.label(RoleWKT))
+		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleSite, "表头中没有%s列，只有「%s」无法定位：请填写%s。", roleTitle(miss), h.label(have), h.siteInputs(RoleLon))
 	}
 	for _, role := range []string{RoleLon, RoleLat} {
 		if h.number(r, role) == "" {
 			return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, role, "没有填写；「%s」与「%s」需同时填写。", h.label(RoleLon), h.label(RoleLat))
 		}
+	}
+	if projected(rc.c) {
+		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, rc.column(), "%s是投影坐标（米），而「%s」「%s」是经纬度（度），两者不符：投影坐标请填在%s；经纬度请把坐标系改为经纬度坐标系，如 EPSG:4490（CGCS2000 经纬度）。",
+			h.crsSubject(rc), h.label(RoleLon), h.label(RoleLat), h.xyLabels())
 	}
 	lon, lonHemi, ok := h.degrees(r, RoleLon)
 	if !ok {
@@ -671,30 +841,133 @@ func (h *listHeader) site(r listRecord) (orb.Geometry, *batch.RowError) {
 	if lonHemi == 'N' || lonHemi == 'S' || latHemi == 'E' || latHemi == 'W' {
 		return nil, swapped()
 	}
-	lonOK, latOK := inRange(lon, chinaMinLon, chinaMaxLon), inRange(lat, chinaMinLat, chinaMaxLat)
+	// Convert first; what cannot be converted is checked as given, which
+	// explains the usual causes (metres, swapped, out of range).
+	q, cerr := rc.c.ToCGCS2000(orb.Point{lon, lat})
+	if cerr != nil {
+		q = orb.Point{lon, lat}
+	}
+	lonOK, latOK := inRange(q[0], chinaMinLon, chinaMaxLon), inRange(q[1], chinaMinLat, chinaMaxLat)
 	switch {
 	case lonOK && latOK:
-		return orb.Point{lon, lat}, nil
+		if cerr != nil {
+			return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleSite, "「%s」%s、「%s」%s 无法按 %s 换算为 CGCS2000 经纬度：%s。",
+				h.label(RoleLon), clip(h.cell(r, RoleLon)), h.label(RoleLat), clip(h.cell(r, RoleLat)), rc.c.Name, crsMessage(cerr))
+		}
+		return q, nil
 	case inRange(lat, chinaMinLon, chinaMaxLon) && inRange(lon, chinaMinLat, chinaMaxLat):
 		return nil, swapped()
 	case !lonOK:
-		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleLon, "经度 %s 超出中国范围（%g～%g）。%s", clip(h.cell(r, RoleLon)), chinaMinLon, chinaMaxLon, projectedHint(lon))
+		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleLon, "经度 %s 超出中国范围（%g～%g）。%s", clip(h.cell(r, RoleLon)), chinaMinLon, chinaMaxLon, h.projectedHint(lon, lat))
 	default:
-		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleLat, "纬度 %s 超出中国范围（%g～%g）。%s", clip(h.cell(r, RoleLat)), chinaMinLat, chinaMaxLat, projectedHint(lat))
+		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleLat, "纬度 %s 超出中国范围（%g～%g）。%s", clip(h.cell(r, RoleLat)), chinaMinLat, chinaMaxLat, h.projectedHint(lat, lon))
 	}
 }
 
 func inRange(v, lo, hi float64) bool { return v >= lo && v <= hi }
 
-func projectedHint(v float64) string {
-	if math.Abs(v) > 180 {
-		return "数值像是投影坐标（米），暂不支持，请换算为经纬度（度）。"
+// projectedHint explains longitude or latitude values v (and the other
+// one) that look like metres (10 km or more: Gauss-Krüger eastings and
+// northings in China are hundreds of kilometres): a projected CRS and the
+// X/Y columns.
+func (h *listHeader) projectedHint(v, other float64) string {
+	if math.Abs(v) < 1e4 {
+		return ""
 	}
-	return ""
+	zone := zoneHint(v) + zoneHint(other)
+	return fmt.Sprintf("数值像是投影坐标（米）：请把坐标填在%s，并在「坐标系」列填写或上传时选择对应的投影坐标系。%s%s", h.xyLabels(), zone, chongqingZones)
 }
 
 func (h *listHeader) badDegrees(r listRecord, role string) *batch.RowError {
 	return h.rowErr(r.line, batch.ErrCodeBadCoordinates, role, "无法识别的坐标 %q：应为十进制度（如 106.5516）或度分秒（如 106°33'06\"E、106度33分6秒）。", clip(h.cell(r, role)))
+}
+
+// projectedSite reads X (northing) and Y (easting) in metres in a
+// Gauss-Krüger projection.
+func (h *listHeader) projectedSite(r listRecord, rc rowCRS) (orb.Geometry, *batch.RowError) {
+	_, hasN := h.roles[RoleNorthing]
+	_, hasE := h.roles[RoleEasting]
+	if !hasN || !hasE { // one of the pair, beside other site columns
+		have, miss := RoleNorthing, "东坐标（Y）"
+		if !hasN {
+			have, miss = RoleEasting, "北坐标（X）"
+		}
+		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleSite, "表头中没有%s列，只有「%s」无法定位：请填写%s。", miss, h.label(have), h.siteInputs(RoleNorthing))
+	}
+	for _, role := range []string{RoleNorthing, RoleEasting} {
+		if h.number(r, role) == "" {
+			return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, role, "没有填写；「%s」与「%s」需同时填写。", h.label(RoleNorthing), h.label(RoleEasting))
+		}
+	}
+	n, ok := h.metres(r, RoleNorthing)
+	if !ok {
+		return nil, h.badMetres(r, RoleNorthing)
+	}
+	e, ok := h.metres(r, RoleEasting)
+	if !ok {
+		return nil, h.badMetres(r, RoleEasting)
+	}
+	nl, el := h.label(RoleNorthing), h.label(RoleEasting)
+	nc, ec := clip(h.cell(r, RoleNorthing)), clip(h.cell(r, RoleEasting))
+	looksDegrees := math.Abs(e) <= 180 && math.Abs(n) <= 180
+	if !projected(rc.c) {
+		msg := fmt.Sprintf("「%s」「%s」是投影坐标（米，%s 为北坐标、%s 为东坐标），需要高斯-克吕格投影坐标系，而%s是经纬度：请在「坐标系」列填写或上传时选择投影坐标系。",
+			nl, el, nl, el, h.crsSubject(rc))
+		if looksDegrees {
+			msg += fmt.Sprintf("本行数值像是经纬度（度）：若「%s」「%s」是经度和纬度，请把表头改为「经度」「纬度」。", nl, el)
+		} else {
+			msg += zoneHint(e) + chongqingZones
+		}
+		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, rc.column(), "%s", msg)
+	}
+	q, err := rc.c.ToCGCS2000(orb.Point{e, n})
+	if err != nil {
+		hint := ""
+		if _, serr := rc.c.ToCGCS2000(orb.Point{n, e}); serr == nil {
+			hint = fmt.Sprintf("「%s」与「%s」的数值似乎填反了：「%s」应为北坐标（X，纵坐标），「%s」应为东坐标（Y，横坐标）。", nl, el, nl, el)
+		} else if looksDegrees {
+			hint = "数值像是经纬度（度）：经纬度请填在「经度」「纬度」列，并选择经纬度坐标系。"
+		}
+		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleSite, "「%s」%s、「%s」%s 无法按 %s 换算为经纬度：%s%s。",
+			nl, nc, el, ec, rc.c.Name, hint, strings.TrimSuffix(crsMessage(err), "。"))
+	}
+	if !inRange(q[0], chinaMinLon, chinaMaxLon) || !inRange(q[1], chinaMinLat, chinaMaxLat) {
+		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleSite, "「%s」%s、「%s」%s 按 %s 换算为经度 %.6f、纬度 %.6f，超出中国范围（经度 %g～%g、纬度 %g～%g）：请检查坐标系是否选对。",
+			nl, nc, el, ec, rc.c.Name, q[0], q[1], chinaMinLon, chinaMaxLon, chinaMinLat, chinaMaxLat)
+	}
+	return q, nil
+}
+
+var listMetreThousands = regexp.MustCompile(`^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$`)
+
+// parseMetres reads a projected coordinate: a number of metres, with an
+// optional "m" or "米" and thousands separators ("3,271,418.41").
+func parseMetres(s string) (float64, bool) {
+	t := strings.TrimSpace(narrow(s))
+	for _, u := range []string{"米", "m", "M"} {
+		if strings.HasSuffix(t, u) {
+			t = strings.TrimSpace(strings.TrimSuffix(t, u))
+			break
+		}
+	}
+	if listMetreThousands.MatchString(t) {
+		t = strings.ReplaceAll(t, ",", "")
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	return v, err == nil && !math.IsNaN(v) && !math.IsInf(v, 0)
+}
+
+// metres reads one X or Y cell: the stored value, else the displayed
+// text.
+func (h *listHeader) metres(r listRecord, role string) (float64, bool) {
+	if v, ok := parseMetres(h.number(r, role)); ok {
+		return v, true
+	}
+	return parseMetres(h.cell(r, role))
+}
+
+func (h *listHeader) badMetres(r listRecord, role string) *batch.RowError {
+	return h.rowErr(r.line, batch.ErrCodeBadCoordinates, role, "无法识别的坐标 %q：%s 是投影坐标，应为以米为单位的数（如 3271418.41）。", clip(h.cell(r, role)), roleTitle(role))
 }
 
 // degrees reads one longitude or latitude cell: the stored value, else
@@ -764,16 +1037,45 @@ func parseDegrees(s string) (v float64, hemi byte, ok bool) {
 
 var ewktSRID = regexp.MustCompile(`(?i)^\s*SRID\s*=\s*(\d+)\s*;`)
 
-// wktSite reads a 坐标串 cell: a vertex list or 界址点 list as in
-// ParseCoordinateText (kind auto), or WKT.
-func (h *listHeader) wktSite(r listRecord, text string) (orb.Geometry, *batch.RowError) {
-	g, err := ParseCoordinateText(text, "auto")
-	if errors.Is(err, ErrWKT) {
-		var e *batch.RowError
-		if g, e = h.parseWKTCell(r, text); e != nil {
+// wktSite reads a 坐标串 cell in the row's coordinate system: a vertex
+// list or 界址点 list as in ParseCoordinateTextIn (kind auto), or WKT,
+// x the easting or longitude and y the northing or latitude. An EWKT
+// "SRID=n;" prefix names the cell's system (EPSG:n).
+func (h *listHeader) wktSite(r listRecord, text string, rc rowCRS) (orb.Geometry, *batch.RowError) {
+	g, err := ParseCoordinateTextIn(text, "auto", rc.c)
+	switch {
+	case errors.Is(err, ErrWKT):
+		var (
+			srid string
+			e    *batch.RowError
+		)
+		if g, srid, e = h.parseWKTCell(r, text); e != nil {
 			return nil, e
 		}
-	} else if err != nil {
+		if srid != "" {
+			c, err := crs.Parse("EPSG:" + srid)
+			if err != nil {
+				return nil, h.rowErr(r.line, CodeUnsupportedCRS, RoleWKT, "不支持 SRID=%s：%s。", clip(srid), strings.TrimSuffix(crsMessage(err), "。"))
+			}
+			if rc.fromRow && c != rc.c && (projected(c) || projected(rc.c) || c.Kind != rc.c.Kind) {
+				return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleWKT, "坐标串声明的 SRID=%s（%s）与%s不一致：请删去 SRID= 前缀，或改正「%s」列。",
+					clip(srid), c.Title, h.crsSource(rc), h.label(RoleCRS))
+			}
+			rc = rowCRS{c: c, fromRow: true}
+		}
+		q, cerr := rc.c.Geometry(g)
+		if cerr != nil {
+			if !projected(rc.c) {
+				// Degrees that do not convert: the checks say why
+				// (metres, swapped, out of range) when they can.
+				if e := h.checkWKTRange(r, g, rc); e != nil {
+					return nil, e
+				}
+			}
+			return nil, h.wktConvErr(r, rc, cerr)
+		}
+		g = q
+	case err != nil:
 		msg := err.Error()
 		var se *SiteFileError
 		if errors.As(err, &se) {
@@ -784,7 +1086,27 @@ func (h *listHeader) wktSite(r listRecord, text string) (orb.Geometry, *batch.Ro
 		}
 		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleWKT, "%s", msg)
 	}
-	out, swapped := false, true
+	if e := h.checkWKTRange(r, g, rc); e != nil {
+		return nil, e
+	}
+	return g, nil
+}
+
+// wktConvErr is a 坐标串 that cannot be converted from rc, naming the
+// vertex.
+func (h *listHeader) wktConvErr(r listRecord, rc rowCRS, err error) *batch.RowError {
+	where := ""
+	var pe *crs.PointError
+	if errors.As(err, &pe) && pe.Where != "" {
+		where = "（" + pe.Where + "）"
+	}
+	return h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleWKT, "坐标串%s无法按 %s 换算为经纬度：%s。", where, rc.c.Name, strings.TrimSuffix(crsMessage(err), "。"))
+}
+
+// checkWKTRange checks that g lies within China's extent: g converted to
+// CGCS2000, or as given when it could not be converted from degrees.
+func (h *listHeader) checkWKTRange(r listRecord, g orb.Geometry, rc rowCRS) *batch.RowError {
+	out, swapped, metres := false, true, false
 	eachListPoint(g, func(p orb.Point) {
 		if !inRange(p[0], chinaMinLon, chinaMaxLon) || !inRange(p[1], chinaMinLat, chinaMaxLat) {
 			out = true
@@ -792,43 +1114,49 @@ func (h *listHeader) wktSite(r listRecord, text string) (orb.Geometry, *batch.Ro
 		if !inRange(p[1], chinaMinLon, chinaMaxLon) || !inRange(p[0], chinaMinLat, chinaMaxLat) {
 			swapped = false
 		}
+		if math.Abs(p[0]) > 180 || math.Abs(p[1]) > 180 {
+			metres = true
+		}
 	})
 	switch {
-	case out && swapped:
-		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleWKT, "经纬度可能填反了：坐标应经度在前、纬度在后（中国境内经度约 %g～%g、纬度约 %g～%g）。", chinaMinLon, chinaMaxLon, chinaMinLat, chinaMaxLat)
-	case out:
-		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleWKT, "有坐标超出中国范围（经度 %g～%g、纬度 %g～%g）；投影坐标（米）暂不支持，请换算为经纬度。", chinaMinLon, chinaMaxLon, chinaMinLat, chinaMaxLat)
+	case !out:
+		return nil
+	case projected(rc.c):
+		return h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleWKT, "按 %s 换算后有坐标超出中国范围（经度 %g～%g、纬度 %g～%g）：请检查坐标系是否选对。", rc.c.Name, chinaMinLon, chinaMaxLon, chinaMinLat, chinaMaxLat)
+	case swapped:
+		return h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleWKT, "经纬度可能填反了：坐标应经度在前、纬度在后（中国境内经度约 %g～%g、纬度约 %g～%g）。", chinaMinLon, chinaMaxLon, chinaMinLat, chinaMaxLat)
+	case metres:
+		return h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleWKT, "有坐标超出中国范围（经度 %g～%g、纬度 %g～%g）；数值像是投影坐标（米）：请在「坐标系」列填写或上传时选择对应的投影坐标系，坐标串中东坐标在前、北坐标在后。%s",
+			chinaMinLon, chinaMaxLon, chinaMinLat, chinaMaxLat, chongqingZones)
 	}
-	return g, nil
+	return h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleWKT, "有坐标超出中国范围（经度 %g～%g、纬度 %g～%g）。", chinaMinLon, chinaMaxLon, chinaMinLat, chinaMaxLat)
 }
 
 // parseWKTCell parses WKT with orb's parser after an optional EWKT
-// "SRID=4490;" prefix (4490 or 4326). Whitespace runs, line breaks
-// included, are collapsed first. Empty geometries and collections are
-// returned as they are: the checker's geo.ValidateSite refuses them.
-func (h *listHeader) parseWKTCell(r listRecord, text string) (g orb.Geometry, e *batch.RowError) {
+// "SRID=4545;" prefix, whose code it returns. Whitespace runs, line
+// breaks included, are collapsed first. Empty geometries and collections
+// are returned as they are: the checker's geo.ValidateSite refuses them.
+func (h *listHeader) parseWKTCell(r listRecord, text string) (g orb.Geometry, srid string, e *batch.RowError) {
 	if m := ewktSRID.FindStringSubmatch(text); m != nil {
-		if m[1] != "4490" && m[1] != "4326" {
-			return nil, h.rowErr(r.line, CodeUnsupportedCRS, RoleWKT, "不支持 SRID=%s：目前只接受 CGCS2000（4490）或 WGS84（4326）经纬度。", clip(m[1]))
-		}
+		srid = m[1]
 		text = text[len(m[0]):]
 	}
 	text = strings.Join(strings.Fields(text), " ")
-	bad := func() (orb.Geometry, *batch.RowError) {
-		return nil, h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleWKT, "WKT %q 无法解析：应如 POLYGON((107.0 29.8, 107.001 29.8, 107.001 29.801, 107.0 29.8))，坐标为“经度 纬度”，仅支持二维，括号和逗号为半角。", clip(text))
+	bad := func() (orb.Geometry, string, *batch.RowError) {
+		return nil, "", h.rowErr(r.line, batch.ErrCodeBadCoordinates, RoleWKT, "WKT %q 无法解析：应如 POLYGON((107.0 29.8, 107.001 29.8, 107.001 29.801, 107.0 29.8))，坐标为“经度 纬度”（投影坐标为“东坐标 北坐标”），仅支持二维，括号和逗号为半角。", clip(text))
 	}
 	defer func() {
 		// orb's WKT parser is not hardened against every malformed input;
 		// a panic there is a bad cell, not a crash.
 		if recover() != nil {
-			g, e = bad()
+			g, srid, e = bad()
 		}
 	}()
 	g, err := wkt.Unmarshal(text)
 	if err != nil {
 		return bad()
 	}
-	return g, nil
+	return g, srid, nil
 }
 
 // eachListPoint calls fn for every position of g.
@@ -1083,20 +1411,20 @@ type xlsxListSource struct {
 	disp, raw *excelize.Rows // raw is nil once the stored values are not needed
 	line      int
 	// numCols are the columns read as numbers (longitude, latitude,
-	// buffer); probe counts the rows left to compare before the raw pass
+	// X, Y, buffer); probe counts the rows left to compare before the raw pass
 	// is dropped, -1 once a displayed value differed from the stored one.
 	numCols []int
 	probe   int
 }
 
-// listRawProbeRows is how many rows with a number in a longitude,
-// latitude or buffer column are compared, displayed against stored,
+// listRawProbeRows is how many rows with a number in a coordinate or
+// buffer column are compared, displayed against stored,
 // before the second pass is dropped when they all agree.
 const listRawProbeRows = 1000
 
 // useHeader tells the source which columns are read as numbers.
 func (s *xlsxListSource) useHeader(h *listHeader) {
-	for _, role := range []string{RoleLon, RoleLat, RoleBuffer} {
+	for _, role := range []string{RoleLon, RoleLat, RoleNorthing, RoleEasting, RoleBuffer} {
 		if i, ok := h.roles[role]; ok {
 			s.numCols = append(s.numCols, i)
 		}
@@ -1365,9 +1693,9 @@ func (s *xlsxListSource) findSheet() (sheet string, line int, head listRecord, e
 		c := &candidate{name, rec}
 		site, some := false, false
 		for _, cell := range rec.cells {
-			switch roleOfHeader(cell) {
-			case "":
-			case RoleLon, RoleLat, RoleWKT:
+			switch role := roleOfHeader(cell); {
+			case role == "":
+			case isSiteRole(role):
 				site = true
 			default:
 				some = true

@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/sanxian/sanxian/batch"
+	"github.com/sanxian/sanxian/crs"
 )
 
 // FuzzProjectListCSV reads arbitrary bytes as a CSV list: it must never
@@ -28,6 +29,8 @@ func FuzzProjectListCSV(f *testing.F) {
 		"项目名称,经度,名称,纬度\n",
 		"\xff\xfe\x00\x00",
 		"经度,纬度\n106°33'06\"E,29°33'47\"N\n1e400,-0\n",
+		"项目名称,X,Y,坐标系\n甲,3272278.86,354627.80,EPSG:4545\n乙,354627.80,3272278.86,4545\n丙,3272278.86,36354627.80,EPSG:4524\n丁,1,2,\n",
+		"东坐标,北坐标,经度,纬度,坐标串,坐标系\n354627.8,3272278.9,106.5,29.5,,GCJ02\n,,,,\"SRID=4545;POINT(354627.8 3272278.9)\",\n",
 		"",
 	} {
 		f.Add([]byte(s))
@@ -74,31 +77,49 @@ func checkFuzzRows(t *testing.T, l *ProjectList) {
 	}
 }
 
-// FuzzProjectListRow reads one row's cells (lon, lat, 坐标串, buffer,
-// crs): it must never panic, and a row has either a geometry within
-// China's extent or an error naming its line.
+// fuzzCRS are the list coordinate systems FuzzProjectListRow picks from.
+var fuzzCRS = []string{"EPSG:4490", "EPSG:4545", "EPSG:4524", "GCJ02", "BD09", "EPSG:4507"}
+
+// FuzzProjectListRow reads one row's cells (lon, lat, X, Y, 坐标串,
+// buffer, crs) in one of fuzzCRS: it must never panic, and a row has
+// either a geometry within China's extent or an error naming its line.
 func FuzzProjectListRow(f *testing.F) {
-	h, err := newListHeader([]string{"经度", "纬度", "坐标串", "缓冲距离（米）", "坐标系"}, 1, "")
+	h, err := newListHeader([]string{"经度", "纬度", "X", "Y", "坐标串", "缓冲距离（米）", "坐标系"}, 1, "")
 	if err != nil {
 		f.Fatal(err)
 	}
-	for _, s := range [][5]string{
-		{"106.5516", "29.5630", "", "", ""},
-		{`106°33'06"E`, `29°33'47"N`, "", "500", "CGCS2000"},
-		{"106度33分6秒", "29度33分47秒", "", "0.5km", "wgs84"},
-		{"29.5", "106.5", "", "", ""},
-		{"", "", "POLYGON((107 29.8, 107.001 29.8, 107.001 29.801, 107 29.8))", "", ""},
-		{"", "", "SRID=4326;MULTIPOINT(107 29.8, 107.1 29.9)", "", ""},
-		{"", "", "GEOMETRYCOLLECTION(POINT(107 29.8))", "", ""},
-		{"", "", "J1,107.0,29.8\nJ2,107.001,29.8\nJ3,107.001,29.801\nJ1,107.0,29.8", "", ""},
-		{"", "", "POLYGON((", "", ""},
-		{"NaN", "Inf", "", "-1", "西安80"},
-		{"１０６．５", "２９．５", "", "1,000", "EPSG:4490"},
+	for _, s := range []struct {
+		cells [7]string
+		crs   uint8
+	}{
+		{[7]string{"106.5516", "29.5630", "", "", "", "", ""}, 0},
+		{[7]string{`106°33'06"E`, `29°33'47"N`, "", "", "", "500", "CGCS2000"}, 0},
+		{[7]string{"106度33分6秒", "29度33分47秒", "", "", "", "0.5km", "wgs84"}, 3},
+		{[7]string{"29.5", "106.5", "", "", "", "", ""}, 4},
+		{[7]string{"", "", "3272278.86", "354627.80", "", "", ""}, 1},
+		{[7]string{"", "", "354627.80", "3272278.86", "", "", "EPSG:4545"}, 0},
+		{[7]string{"", "", "3272278.86", "36354627.80", "", "", ""}, 2},
+		{[7]string{"", "", "3,272,278.86", "354627.80m", "", "", ""}, 5},
+		{[7]string{"", "", "", "", "POLYGON((107 29.8, 107.001 29.8, 107.001 29.801, 107 29.8))", "", ""}, 3},
+		{[7]string{"", "", "", "", "POINT(354627.8 3272278.9)", "", ""}, 1},
+		{[7]string{"", "", "", "", "SRID=4326;MULTIPOINT(107 29.8, 107.1 29.9)", "", ""}, 0},
+		{[7]string{"", "", "", "", "SRID=4545;POINT(354627.8 3272278.9)", "", "GCJ02"}, 0},
+		{[7]string{"", "", "", "", "GEOMETRYCOLLECTION(POINT(107 29.8))", "", ""}, 0},
+		{[7]string{"", "", "", "", "J1,107.0,29.8\nJ2,107.001,29.8\nJ3,107.001,29.801\nJ1,107.0,29.8", "", ""}, 4},
+		{[7]string{"", "", "", "", "POLYGON((", "", ""}, 0},
+		{[7]string{"NaN", "Inf", "NaN", "-Inf", "", "-1", "西安80"}, 1},
+		{[7]string{"１０６．５", "２９．５", "", "", "", "1,000", "EPSG:4490"}, 0},
 	} {
-		f.Add(s[0], s[1], s[2], s[3], s[4])
+		c := s.cells
+		f.Add(c[0], c[1], c[2], c[3], c[4], c[5], c[6], s.crs)
 	}
-	f.Fuzz(func(t *testing.T, lon, lat, wktText, buf, crs string) {
-		r := h.row(listRecord{cells: []string{lon, lat, wktText, buf, crs}, line: 7}, 3)
+	f.Fuzz(func(t *testing.T, lon, lat, x, y, wktText, buf, crsCell string, which uint8) {
+		c, err := crs.Parse(fuzzCRS[int(which)%len(fuzzCRS)])
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.crs = c
+		r := h.row(listRecord{cells: []string{lon, lat, x, y, wktText, buf, crsCell}, line: 7}, 3)
 		if r.Seq != 3 || r.Line != 7 {
 			t.Fatalf("seq %d line %d", r.Seq, r.Line)
 		}

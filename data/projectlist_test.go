@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -27,6 +28,7 @@ import (
 	"golang.org/x/text/encoding/unicode"
 
 	"github.com/sanxian/sanxian/batch"
+	"github.com/sanxian/sanxian/crs"
 )
 
 // readListFile opens a list and reads all its rows; err is Open's or the
@@ -201,7 +203,11 @@ func TestProjectListHeaders(t *testing.T) {
 			map[string]int{"lon": 0, "lat": 1, "wkt": 2, "activity": 3}},
 		{"项目,行业,lng,lat,界址点坐标,缓冲区[m],SRID",
 			map[string]int{"name": 0, "industry_name": 1, "lon": 2, "lat": 3, "wkt": 4, "buffer": 5, "crs": 6}},
-		{"X,Y,拐点坐标,备注", map[string]int{"wkt": 2}},
+		{"X,Y,拐点坐标,备注", map[string]int{"northing": 0, "easting": 1, "wkt": 2}},
+		{"项目名称,东坐标,北坐标,坐标系", map[string]int{"name": 0, "easting": 1, "northing": 2, "crs": 3}},
+		{"Y坐标（米）,X坐标（米）,纵坐标2", map[string]int{"easting": 0, "northing": 1}},
+		{"E,N,备注", map[string]int{"easting": 0, "northing": 1}},
+		{"Easting (m),NORTHING", map[string]int{"easting": 0, "northing": 1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.header, func(t *testing.T) {
@@ -274,7 +280,8 @@ func TestProjectListRowErrors(t *testing.T) {
 		{"NaN", "甲,NaN,29.56,,,", batch.ErrCodeBadCoordinates, "lon", "无法识别的坐标"},
 		{"longitude out of China", "甲,150.2,29.56,,,", batch.ErrCodeBadCoordinates, "lon", "第 3 行「经度」列：经度 150.2 超出中国范围"},
 		{"latitude out of China", "甲,106.55,60,,,", batch.ErrCodeBadCoordinates, "lat", "第 3 行「纬度」列：纬度 60 超出中国范围"},
-		{"projected metres", "甲,36512345.6,3271234.5,,,", batch.ErrCodeBadCoordinates, "lon", "投影坐标"},
+		{"projected metres", "甲,36361306.1,3271418.4,,,", batch.ErrCodeBadCoordinates, "lon", "数值像是投影坐标（米）：请把坐标填在「X」（北坐标）「Y」（东坐标）两列，并在「坐标系」列填写或上传时选择对应的投影坐标系"},
+		{"projected metres with a zone", "甲,36361306.1,3271418.4,,,", batch.ErrCodeBadCoordinates, "lon", "东坐标以带号 36 开头，可能是 CGCS2000 / 3度带高斯-克吕格投影 第 36 带 CM 108°E（EPSG:4524）"},
 		{"swapped", "甲,29.56,106.55,,,", batch.ErrCodeBadCoordinates, "site", "第 3 行：经纬度可能填反了"},
 		{"swapped by hemisphere", `甲,29°33'N,106°33'E,,,`, batch.ErrCodeBadCoordinates, "site", "经纬度可能填反了"},
 		{"bad wkt", `甲,,,"POLYGON((107 29.8, 107.001))",,`, batch.ErrCodeBadCoordinates, "wkt", "第 3 行「坐标串」列：WKT"},
@@ -286,8 +293,12 @@ func TestProjectListRowErrors(t *testing.T) {
 		{"negative buffer", "甲,106.55,29.56,,-5,", batch.ErrCodeBadBuffer, "buffer", `第 3 行「缓冲距离（米）」列："-5" 不是 0 到 50000 米之间的距离`},
 		{"buffer too large", "甲,106.55,29.56,,60km,", batch.ErrCodeBadBuffer, "buffer", "不是 0 到 50000 米"},
 		{"buffer text", "甲,106.55,29.56,,很近,", batch.ErrCodeBadBuffer, "buffer", "很近"},
-		{"unsupported crs", "甲,106.55,29.56,,,西安80", CodeUnsupportedCRS, "crs", `第 3 行「坐标系」列：不支持坐标系 "西安80"`},
-		{"crs checked before the site", "甲,3512345,29.56,,,EPSG:4547", CodeUnsupportedCRS, "crs", "EPSG:4547"},
+		{"unsupported crs", "甲,106.55,29.56,,,西安80", CodeUnsupportedCRS, "crs", `第 3 行「坐标系」列：不支持的坐标系 "西安80"：西安 80 坐标系，请先转换为 CGCS2000。可用的坐标系：EPSG:4490`},
+		{"unknown EPSG code", "甲,106.55,29.56,,,EPSG:3857", CodeUnsupportedCRS, "crs", "Web 墨卡托"},
+		{"crs checked before the site", "甲,106.5x,29.56,,,EPSG:9999", CodeUnsupportedCRS, "crs", "EPSG:9999"},
+		{"projected crs for 经度/纬度", "甲,106.55,29.56,,,EPSG:4547", batch.ErrCodeBadCoordinates, "crs", "第 3 行「坐标系」列：坐标系 CGCS2000 / 3度带高斯-克吕格投影 CM 114°E（EPSG:4547）是投影坐标（米），而「经度」「纬度」是经纬度（度）"},
+		{"wkt swapped in a projected crs", `甲,,,"POINT(3271418.41 361306.10)",,EPSG:4545`, batch.ErrCodeBadCoordinates, "wkt", "x、y 似乎颠倒了"},
+		{"wkt unknown SRID", `甲,,,"SRID=2383;POINT(106.55 29.56)",,`, CodeUnsupportedCRS, "wkt", "西安 80"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -543,11 +554,21 @@ func TestProjectListXLSXSheetChoice(t *testing.T) {
 	t.Run("no site sheet: the first with a recognised column is reported", func(t *testing.T) {
 		content := listXLSX(t,
 			listSheet{"封面", map[int][]any{1: {"某区项目清单"}}},
-			listSheet{"汇总", map[int][]any{1: {"项目名称", "X", "Y"}, 2: {"合计", 3}}})
+			listSheet{"汇总", map[int][]any{1: {"项目名称", "数量", "X"}, 2: {"合计", 3}}})
 		_, _, err := readListFile(t, "a.xlsx", content, ListOptions{})
 		assert.Equal(t, CodeNoSiteColumns, listCode(err))
 		assert.Contains(t, err.Error(), "工作表「汇总」")
-		assert.Contains(t, err.Error(), "「X」「Y」列不作为经纬度")
+		assert.Contains(t, err.Error(), "有「X」列（北坐标）但没有东坐标（Y）列")
+	})
+	t.Run("X and Y locate a sheet", func(t *testing.T) {
+		content := listXLSX(t,
+			listSheet{"说明", map[int][]any{1: {"项目名称", "备注"}}},
+			listSheet{"测量坐标", map[int][]any{1: {"项目名称", "X", "Y"}, 2: {"甲", 3271418.41, 361306.10}}})
+		l, rows, err := readListFile(t, "a.xlsx", content, ListOptions{CRS: mustCRS(t, "EPSG:4545")})
+		require.NoError(t, err)
+		assert.Equal(t, "测量坐标", l.Header.Sheet)
+		require.Len(t, rows, 1)
+		assertListNearM(t, orb.Point{106.569, 29.553}, listPoint(t, rows[0]), 0.01)
 	})
 	t.Run("all sheets empty", func(t *testing.T) {
 		content := listXLSX(t, listSheet{"Sheet1", nil}, listSheet{"Sheet2", map[int][]any{3: {" "}}})
@@ -654,7 +675,10 @@ func TestProjectListFileErrors(t *testing.T) {
 		{"not gbk either", "a.csv", []byte("经度,纬度\n\x80\xff,1\n"), ListOptions{}, CodeBadEncoding, 0, "编码"},
 		{"duplicate role", "a.csv", []byte("项目名称,经度,名称,纬度\n"), ListOptions{}, CodeDuplicateColumn, 1, "「项目名称」（第 1 列）和「名称」（第 3 列）都是项目名称列"},
 		{"duplicate longitude", "a.csv", []byte("\n经度,东经,纬度\n"), ListOptions{}, CodeDuplicateColumn, 2, "「经度」（第 1 列）和「东经」（第 2 列）"},
-		{"no site columns", "a.csv", []byte("项目名称,X,Y\n甲,1,2\n"), ListOptions{}, CodeNoSiteColumns, 1, "经度（经度、东经、lon"},
+		{"no site columns", "a.csv", []byte("项目名称,备注\n甲,1\n"), ListOptions{}, CodeNoSiteColumns, 1, "经度（经度、东经、lon"},
+		{"no site columns names X and Y", "a.csv", []byte("项目名称,备注\n甲,1\n"), ListOptions{}, CodeNoSiteColumns, 1, "北坐标（北坐标、X、X坐标、纵坐标、N、northing）；东坐标（东坐标、Y、Y坐标、横坐标、E、easting）"},
+		{"X without Y", "a.csv", []byte("项目名称,X\n甲,1\n"), ListOptions{}, CodeNoSiteColumns, 1, "有「X」列（北坐标）但没有东坐标（Y）列"},
+		{"duplicate northing", "a.csv", []byte("X,北坐标,Y\n"), ListOptions{}, CodeDuplicateColumn, 1, "「X」（第 1 列）和「北坐标」（第 2 列）都是北坐标列"},
 		{"latitude only", "a.csv", []byte("项目名称,纬度\n甲,1\n"), ListOptions{}, CodeNoSiteColumns, 1, "有「纬度」列但没有经度列"},
 		{"corrupt xlsx", "a.xlsx", []byte("PK\x03\x04 this is not really a zip"), ListOptions{}, CodeCorruptList, 0, "不是有效的 .xlsx"},
 		{"truncated xlsx", "a.xlsx", valid[:len(valid)/2], ListOptions{}, CodeCorruptList, 0, "不是有效的 .xlsx"},
@@ -957,4 +981,287 @@ func BenchmarkProjectListXLSXSharedStrings(b *testing.B) {
 	_ = f.Close()
 	_ = g.Close()
 	benchReadList(b, "a.xlsx", buf.Bytes())
+}
+
+// ---- coordinate systems ----
+
+func mustCRS(t testing.TB, name string) crs.CRS {
+	t.Helper()
+	c, err := crs.Parse(name)
+	require.NoError(t, err)
+	return c
+}
+
+// assertListNearM compares positions within tol metres.
+func assertListNearM(t *testing.T, want, got orb.Point, tol float64) {
+	t.Helper()
+	dx := (got[0] - want[0]) * 111_320 * math.Cos(want[1]*math.Pi/180)
+	dy := (got[1] - want[1]) * 110_574
+	assert.LessOrEqual(t, math.Hypot(dx, dy), tol, "got %v, want %v (%.3f m apart)", got, want, math.Hypot(dx, dy))
+}
+
+// assertListNearDeg compares every position of two geometries of the
+// same shape within tol degrees.
+func assertListNearDeg(t *testing.T, want, got orb.Geometry, tol float64) {
+	t.Helper()
+	require.NotNil(t, got)
+	require.Equal(t, want.GeoJSONType(), got.GeoJSONType())
+	var w, g []orb.Point
+	eachListPoint(want, func(p orb.Point) { w = append(w, p) })
+	eachListPoint(got, func(p orb.Point) { g = append(g, p) })
+	require.Len(t, g, len(w))
+	for i := range w {
+		assert.InDelta(t, w[i][0], g[i][0], tol, "point %d lon: got %v, want %v", i, g[i], w[i])
+		assert.InDelta(t, w[i][1], g[i][1], tol, "point %d lat: got %v, want %v", i, g[i], w[i])
+	}
+}
+
+// PROJ 9.1.1 (crs/testdata/gk_proj.csv): CGCS2000 106.5°E 29.56°N is
+// easting 354627.802645230258, northing 3272278.861192751676 in
+// EPSG:4545 (3° zone, central meridian 108°E) and easting
+// 36354627.802645230258 in EPSG:4524 (the same zone, number 36 in front).
+const (
+	gkLon, gkLat = 106.5, 29.56
+	gkE, gkN     = "354627.802645230258", "3272278.861192751676"
+	gkEZone      = "36354627.802645230258"
+)
+
+// yuzhong is the seat of 渝中区 in CGCS2000.
+var yuzhong = orb.Point{106.569, 29.553}
+
+// forward converts a CGCS2000 point to c, for fixtures.
+func forward(t testing.TB, c crs.CRS, p orb.Point) orb.Point {
+	t.Helper()
+	q, err := c.FromCGCS2000(p)
+	require.NoError(t, err)
+	return q
+}
+
+// Sites given in other coordinate systems come back in CGCS2000.
+//
+//	X (北坐标, northing) ↑
+//	                     │   • (Y 354627.80, X 3272278.86) in EPSG:4545
+//	                     └──────→ Y (东坐标, easting)
+func TestProjectListCRS(t *testing.T) {
+	gcj := forward(t, crs.GCJ02, yuzhong)
+	bd := forward(t, crs.BD09, yuzhong)
+	want := orb.Point{gkLon, gkLat}
+	tests := []struct {
+		name    string
+		fileCRS string // ListOptions.CRS; "" leaves it zero
+		csv     string
+		want    orb.Point
+		tol     float64 // metres
+	}{
+		{"X and Y in the list's EPSG:4545", "EPSG:4545", "项目名称,X,Y\n甲," + gkN + "," + gkE + "\n", want, 1e-6},
+		{"X坐标 and Y坐标 with units", "EPSG:4545", "Y坐标（米）,X坐标（米）\n" + gkE + "," + gkN + "\n", want, 1e-6},
+		{"东坐标 and 北坐标", "EPSG:4545", "东坐标,北坐标\n" + gkE + "," + gkN + "\n", want, 1e-6},
+		{"E and N", "EPSG:4545", "E,N\n" + gkE + "," + gkN + "\n", want, 1e-6},
+		{"easting and northing, metres and thousands", "EPSG:4545", "easting,northing\n\"354,627.802645 m\",3272278.861192751676米\n", want, 1e-3},
+		{"zone number in the easting", "EPSG:4524", "X,Y\n" + gkN + "," + gkEZone + "\n", want, 1e-6},
+		{"row 坐标系 overrides the list's", "", "X,Y,坐标系\n" + gkN + "," + gkE + ",EPSG:4545\n", want, 1e-6},
+		{"row 坐标系 by ESRI name", "EPSG:4490", "X,Y,坐标系\n" + gkN + "," + gkE + ",CGCS2000_3_Degree_GK_CM_108E\n", want, 1e-6},
+		{"both pairs filled: X/Y in a projected system", "EPSG:4545", "经度,纬度,X,Y\n1,2," + gkN + "," + gkE + "\n", want, 1e-6},
+		{"both pairs filled: 经度/纬度 otherwise", "", "经度,纬度,X,Y\n106.5,29.56,1,2\n", want, 0},
+		{"WGS84 is taken as CGCS2000", "EPSG:4326", "经度,纬度\n106.5,29.56\n", want, 0},
+		{"GCJ-02 longitude and latitude", "GCJ02", fmt.Sprintf("经度,纬度\n%.9f,%.9f\n", gcj[0], gcj[1]), yuzhong, 0.5},
+		{"GCJ-02 in the row", "", fmt.Sprintf("经度,纬度,坐标系\n%.9f,%.9f,火星坐标\n", gcj[0], gcj[1]), yuzhong, 0.5},
+		{"GCJ-02 in 度分秒", "GCJ02", fmt.Sprintf("经度,纬度\n\"%s\",\"%s\"\n", dms(gcj[0], "E"), dms(gcj[1], "N")), yuzhong, 0.5},
+		{"BD-09 in the row", "EPSG:4545", fmt.Sprintf("经度,纬度,坐标系\n%.9f,%.9f,BD-09\n", bd[0], bd[1]), yuzhong, 0.5},
+		{"GCJ-02 coordinate text", "GCJ02", fmt.Sprintf("坐标串\n\"%.9f,%.9f\"\n", gcj[0], gcj[1]), yuzhong, 0.5},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := ListOptions{}
+			if tc.fileCRS != "" {
+				opts.CRS = mustCRS(t, tc.fileCRS)
+			}
+			_, rows, err := readListFile(t, "a.csv", []byte(tc.csv), opts)
+			require.NoError(t, err)
+			require.Len(t, rows, 1)
+			got := listPoint(t, rows[0])
+			if tc.tol == 0 {
+				assert.Equal(t, tc.want, got)
+				return
+			}
+			assertListNearM(t, tc.want, got, tc.tol)
+			if tc.tol <= 1e-6 {
+				assertListNear(t, tc.want, got)
+			}
+		})
+	}
+}
+
+// dms writes v in 度分秒 with a hemisphere mark, seconds to 1e-4″.
+func dms(v float64, hemi string) string {
+	d := math.Floor(v)
+	m := math.Floor((v - d) * 60)
+	s := ((v-d)*60 - m) * 60
+	return fmt.Sprintf("%.0f°%.0f'%.4f\"\"%s", d, m, s, hemi)
+}
+
+// Points over Chongqing in each of its Gauss-Krüger zones, given as X/Y
+// (northing first, as surveyors write them), come back within 1e-7°.
+func TestProjectListGaussKrugerZones(t *testing.T) {
+	for _, name := range []string{"EPSG:4544", "EPSG:4545", "EPSG:4546", "EPSG:4523", "EPSG:4524", "EPSG:4525", "EPSG:4507"} {
+		t.Run(name, func(t *testing.T) {
+			c := mustCRS(t, name)
+			var b strings.Builder
+			b.WriteString("项目名称,X,Y\n")
+			var want []orb.Point
+			for lon := c.CentralMeridian - 1.4; lon <= c.CentralMeridian+1.4; lon += 0.7 {
+				for lat := 28.2; lat <= 32.2; lat += 1 {
+					p := orb.Point{lon, lat}
+					q := forward(t, c, p)
+					fmt.Fprintf(&b, "点,%.4f,%.4f\n", q[1], q[0])
+					want = append(want, p)
+				}
+			}
+			_, rows, err := readListFile(t, "a.csv", []byte(b.String()), ListOptions{CRS: c})
+			require.NoError(t, err)
+			require.Len(t, rows, len(want))
+			for i, r := range rows {
+				got := listPoint(t, r)
+				assert.InDelta(t, want[i][0], got[0], 1e-7, "line %d lon", r.Line)
+				assert.InDelta(t, want[i][1], got[1], 1e-7, "line %d lat", r.Line)
+			}
+		})
+	}
+}
+
+// 坐标串 cells in a projected system: WKT and vertex lists, x the
+// easting and y the northing (the WKT order), whatever the EPSG axis
+// order.
+func TestProjectListCRSCoordinateText(t *testing.T) {
+	c := mustCRS(t, "EPSG:4545")
+	square := orb.Polygon{{{106.5, 29.56}, {106.503, 29.56}, {106.503, 29.563}, {106.5, 29.563}, {106.5, 29.56}}}
+	var wktText, list strings.Builder
+	wktText.WriteString("POLYGON((")
+	for i, p := range square[0] {
+		q := forward(t, c, p)
+		if i > 0 {
+			wktText.WriteString(", ")
+			list.WriteString(";")
+		}
+		fmt.Fprintf(&wktText, "%.4f %.4f", q[0], q[1])
+		fmt.Fprintf(&list, "J%d,%.4f,%.4f", i+1, q[0], q[1])
+	}
+	wktText.WriteString("))")
+	line := orb.LineString{{106.5, 29.56}, {106.6, 29.6}}
+	lq0, lq1 := forward(t, c, line[0]), forward(t, c, line[1])
+	tests := []struct {
+		name, fileCRS, row string
+		want               orb.Geometry
+	}{
+		{"WKT polygon in the list's system", "EPSG:4545", `"` + wktText.String() + `",`, square},
+		{"WKT in the row's system", "", `"` + wktText.String() + `",EPSG:4545`, square},
+		{"EWKT SRID names the system", "", `"SRID=4545;` + wktText.String() + `",`, square},
+		{"EWKT SRID agrees with the row", "", `"SRID=4545;` + wktText.String() + `",EPSG:4545`, square},
+		{"vertex list", "EPSG:4545", `"` + list.String() + `",`, square},
+		{"WKT line", "EPSG:4545", fmt.Sprintf(`"LINESTRING(%.4f %.4f, %.4f %.4f)",`, lq0[0], lq0[1], lq1[0], lq1[1]), line},
+		{"WKT point in GCJ-02", "", fmt.Sprintf(`"POINT(%.9f %.9f)",GCJ02`, forward(t, crs.GCJ02, yuzhong)[0], forward(t, crs.GCJ02, yuzhong)[1]), yuzhong},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := ListOptions{}
+			if tc.fileCRS != "" {
+				opts.CRS = mustCRS(t, tc.fileCRS)
+			}
+			_, rows, err := readListFile(t, "a.csv", []byte("坐标串,坐标系\n"+tc.row+"\n"), opts)
+			require.NoError(t, err)
+			require.Len(t, rows, 1)
+			require.Nil(t, rows[0].Error, "%v", rows[0].Error)
+			tol := 1e-7
+			if tc.want == yuzhong {
+				tol = 5e-6 // GCJ-02 written to 1e-9°, within 0.5 m
+			}
+			assertListNearDeg(t, tc.want, rows[0].Geometry, tol)
+		})
+	}
+}
+
+func TestProjectListCRSRowErrors(t *testing.T) {
+	const header = "项目名称,经度,纬度,X,Y,坐标串,坐标系"
+	tests := []struct {
+		name, fileCRS, row string
+		code, column       string
+		contains           []string
+	}{
+		{"X and Y swapped", "EPSG:4545", "甲,,," + gkE + "," + gkN + ",,", batch.ErrCodeBadCoordinates, "site",
+			[]string{"第 3 行：「X」354627.802645230258、「Y」3272278.861192751676 无法按 EPSG:4545 换算为经纬度：「X」与「Y」的数值似乎填反了：「X」应为北坐标（X，纵坐标），「Y」应为东坐标（Y，横坐标）。", "x、y 似乎颠倒了"}},
+		{"X and Y with the default CGCS2000", "", "甲,,," + gkN + "," + gkE + ",,", batch.ErrCodeBadCoordinates, "site",
+			[]string{"第 3 行：「X」「Y」是投影坐标（米，X 为北坐标、Y 为东坐标），需要高斯-克吕格投影坐标系，而本清单的坐标系 CGCS2000 经纬度（EPSG:4490）是经纬度", "EPSG:4544、4545、4546"}},
+		{"X and Y with a geographic row 坐标系", "EPSG:4545", "甲,,," + gkN + "," + gkE + ",,WGS84", batch.ErrCodeBadCoordinates, "crs",
+			[]string{"第 3 行「坐标系」列：「X」「Y」是投影坐标", "而坐标系 WGS84 经纬度（EPSG:4326）是经纬度"}},
+		{"X and Y in GCJ-02", "GCJ02", "甲,,," + gkN + "," + gkE + ",,", batch.ErrCodeBadCoordinates, "site", []string{"GCJ-02"}},
+		{"X and Y that look like degrees", "", "甲,,,106.5,29.56,,", batch.ErrCodeBadCoordinates, "site", []string{"若「X」「Y」是经度和纬度，请把表头改为「经度」「纬度」"}},
+		{"X and Y with a zone number, no projection", "", "甲,,," + gkN + "," + gkEZone + ",,", batch.ErrCodeBadCoordinates, "site", []string{"东坐标以带号 36 开头，可能是 CGCS2000 / 3度带高斯-克吕格投影 第 36 带 CM 108°E（EPSG:4524）"}},
+		{"zone number in the wrong projection", "EPSG:4545", "甲,,," + gkN + "," + gkEZone + ",,", batch.ErrCodeBadCoordinates, "site", []string{"东坐标以带号 36 开头，应选择 EPSG:4524"}},
+		{"out of zone", "EPSG:4545", "甲,,,3272278.86,1200000,,", batch.ErrCodeBadCoordinates, "site", []string{"不在 EPSG:4545 的投影带内"}},
+		{"converted outside China", "EPSG:4545", "甲,,,100000,500000,,", batch.ErrCodeBadCoordinates, "site", []string{"超出中国范围", "请检查坐标系是否选对"}},
+		{"X without Y", "EPSG:4545", "甲,,," + gkN + ",,,", batch.ErrCodeBadCoordinates, "easting", []string{"第 3 行「Y」列：没有填写；「X」与「Y」需同时填写。"}},
+		{"X unreadable", "EPSG:4545", "甲,,,三百万," + gkE + ",,", batch.ErrCodeBadCoordinates, "northing", []string{`第 3 行「X」列：无法识别的坐标 "三百万"：北坐标 是投影坐标`}},
+		{"unknown row 坐标系", "", "甲,106.5,29.56,,,,EPSG:2383", CodeUnsupportedCRS, "crs", []string{`第 3 行「坐标系」列：不支持的坐标系 "EPSG:2383"：EPSG:2383 是西安 80 坐标系的高斯-克吕格投影`, "可用的坐标系：", "GCJ02"}},
+		{"经度/纬度 in the list's projection", "EPSG:4545", "甲,106.5,29.56,,,,", batch.ErrCodeBadCoordinates, "site",
+			[]string{"第 3 行：本清单的坐标系 CGCS2000 / 3度带高斯-克吕格投影 CM 108°E（EPSG:4545）是投影坐标（米），而「经度」「纬度」是经纬度（度），两者不符：投影坐标请填在「X」（北坐标）「Y」（东坐标）列"}},
+		{"GCJ-02 swapped", "GCJ02", "甲,29.553,106.569,,,,", batch.ErrCodeBadCoordinates, "site", []string{"经纬度可能填反了"}},
+		{"metres in 经度 with GCJ-02", "GCJ02", "甲,354627.8,3272278.9,,,,", batch.ErrCodeBadCoordinates, "lon", []string{"数值像是投影坐标（米）"}},
+		{"WKT out of zone", "EPSG:4545", `甲,,,,,"POLYGON((354627.8 3272278.9, 1354627.8 3272278.9, 354627.8 3273278.9, 354627.8 3272278.9))",`, batch.ErrCodeBadCoordinates, "wkt",
+			[]string{"第 3 行「坐标串」列：坐标串（多边形第 1 个环第 2 个点）无法按 EPSG:4545 换算为经纬度"}},
+		{"WKT degrees in a projection", "EPSG:4545", `甲,,,,,"POINT(106.5 29.56)",`, batch.ErrCodeBadCoordinates, "wkt", []string{"无法按 EPSG:4545 换算为经纬度"}},
+		{"WKT metres without a projection", "", `甲,,,,,"POINT(354627.8 3272278.9)",`, batch.ErrCodeBadCoordinates, "wkt", []string{"数值像是投影坐标（米）", "东坐标在前、北坐标在后"}},
+		{"WKT SRID against the row 坐标系", "", `甲,,,,,"SRID=4545;POINT(354627.8 3272278.9)",GCJ02`, batch.ErrCodeBadCoordinates, "wkt", []string{"SRID=4545", "不一致"}},
+		{"vertex list out of zone", "EPSG:4545", `甲,,,,,"1200000,3272278.9",`, batch.ErrCodeBadCoordinates, "wkt", []string{"单元格内第 1 行", "EPSG:4545"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := ListOptions{}
+			if tc.fileCRS != "" {
+				opts.CRS = mustCRS(t, tc.fileCRS)
+			}
+			_, rows, err := readListFile(t, "a.csv", []byte(header+"\n乙,106.55,29.56,,,,EPSG:4490\n"+tc.row+"\n"), opts)
+			require.NoError(t, err)
+			require.Len(t, rows, 2)
+			r := rows[1]
+			require.NotNil(t, r.Error)
+			assert.Nil(t, r.Geometry)
+			assert.Equal(t, tc.code, r.Error.Code, r.Error.Message)
+			assert.Equal(t, tc.column, r.Error.Column, r.Error.Message)
+			for _, s := range tc.contains {
+				assert.Contains(t, r.Error.Message, s)
+			}
+		})
+	}
+}
+
+func TestProjectListCRSOption(t *testing.T) {
+	l, err := OpenProjectList("a.csv", strings.NewReader("经度,纬度\n106.5,29.5\n"), ListOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, crs.CGCS2000, l.CRS, "the zero CRS is CGCS2000")
+	require.NoError(t, l.Close())
+	l, err = OpenProjectList("a.csv", strings.NewReader("X,Y\n1,2\n"), ListOptions{CRS: crs.GCJ02})
+	require.NoError(t, err)
+	assert.Equal(t, crs.GCJ02, l.CRS)
+	require.NoError(t, l.Close())
+}
+
+// X and Y in an xlsx are read from the stored value: a number format
+// showing whole metres does not round them.
+func TestProjectListXLSXProjectedNumbers(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	s := "Sheet1"
+	n, e := 3272278.861192751676, 354627.802645230258
+	require.NoError(t, f.SetSheetRow(s, "A1", &[]any{"项目名称", "X", "Y"}))
+	require.NoError(t, f.SetSheetRow(s, "A2", &[]any{"甲", n, e}))
+	whole, err := f.NewStyle(&excelize.Style{NumFmt: 1}) // 0
+	require.NoError(t, err)
+	require.NoError(t, f.SetCellStyle(s, "B2", "C2", whole))
+	buf, err := f.WriteToBuffer()
+	require.NoError(t, err)
+	_, rows, err := readListFile(t, "a.xlsx", buf.Bytes(), ListOptions{CRS: mustCRS(t, "EPSG:4545")})
+	require.NoError(t, err)
+	require.Len(t, rows, 1)
+	assert.Equal(t, "3272279", rows[0].Cells[1], "Cells are as displayed")
+	assertListNear(t, orb.Point{gkLon, gkLat}, listPoint(t, rows[0]))
 }

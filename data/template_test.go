@@ -69,11 +69,18 @@ func TestTemplateXLSXSheets(t *testing.T) {
 		}
 		text.WriteString(strings.Join(r, " ") + "\n")
 	}
-	for _, h := range append(templateHeader, "活动类型", "坐标系") {
+	for _, h := range append(templateHeader, "活动类型", "坐标系", "X（北坐标）", "Y（东坐标）") {
 		assert.True(t, documented[h], "说明 lacks %s", h)
 	}
-	for _, want := range []string{"CGCS2000", "WGS84", "50 MB", "200,000 行", "新建、改建、扩建、迁建、技术改造", "度分秒", "界址点", "是否必填"} {
+	for _, want := range []string{"CGCS2000", "WGS84", "50 MB", "200,000 行", "新建、改建、扩建、迁建、技术改造", "度分秒", "界址点", "是否必填",
+		// The surveying convention, said plainly, and the WKT order.
+		"X 为北坐标（纵坐标），Y 为东坐标（横坐标）", "“东坐标 北坐标”，即测量上的 Y 在前、X 在后", "X 为北坐标、Y 为东坐标",
+		"GCJ-02", "BD-09", "EPSG:4545", "EPSG:4534–4554", "EPSG:4524"} {
 		assert.Contains(t, text.String(), want)
+	}
+	// The column names the notes use are headers the reader recognises.
+	for name, role := range map[string]string{"X（北坐标）": RoleNorthing, "Y（东坐标）": RoleEasting, "坐标系": RoleCRS, "活动类型": RoleActivity, "坐标串(WKT)": RoleWKT} {
+		assert.Equal(t, role, roleOfHeader(name), name)
 	}
 	// 行业代码 is a text column, so that 0111 keeps its zero.
 	style, err := f.GetCellStyle(TemplateSheet, "B2")

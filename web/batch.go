@@ -26,13 +26,24 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/sanxian/sanxian/batch"
+	"github.com/sanxian/sanxian/crs"
 )
 
 // BatchFiles reads uploaded project lists and writes results (package data provides it, wired in cmd/sanxian). Errors from Open and from the Rows iterator should be *Error values (see BatchListError); anything else answers 500.
 type BatchFiles interface {
-	Open(name string, r io.Reader) (BatchList, error)
+	Open(name string, r io.Reader, opts BatchListOptions) (BatchList, error)
 	WriteResults(w io.Writer, format string, job batch.Job, rows func(fn func(batch.Row, *batch.Result) error) error, clauses []batch.Clause) error // format "xlsx", "csv", "geojson"
 	WriteTemplate(w io.Writer, format string) error                                                                                                 // "xlsx", "csv"
+}
+
+// BatchListOptions is what an upload says about its list besides the
+// file.
+type BatchListOptions struct {
+	// CRS is the coordinate system of the list's coordinates where a
+	// row's 坐标系 column does not name another (form field crs);
+	// crs.CGCS2000 when the upload does not say. Rows are read into
+	// CGCS2000 whatever it is.
+	CRS crs.CRS
 }
 
 // BatchList is an opened project list: the header is known at once, rows stream once.
@@ -352,6 +363,14 @@ func errBadField(name, message string) *Error {
 	return newError(CodeInvalidParameter, message, map[string]any{"parameter": name})
 }
 
+// errUnknownCRS is a crs form field that crs.Parse refuses: 422
+// unsupported_crs, as for checks; the message (crs's, in Chinese) lists
+// the accepted names, and so does details.accepted.
+func errUnknownCRS(value string, err error) *Error {
+	return newError(CodeUnsupportedCRS, "表单字段 crs（坐标系）："+strings.TrimSuffix(strings.TrimPrefix(err.Error(), "crs: "), "。")+"。",
+		map[string]any{"parameter": "crs", "value": value, "accepted": crs.Accepted()})
+}
+
 // humanDuration writes a duration as people read it: "5 分钟", "30 秒".
 func humanDuration(d time.Duration) string {
 	switch {
@@ -423,6 +442,7 @@ type batchUpload struct {
 	name     string
 	bufferM  float64
 	nearbyM  float64
+	crs      crs.CRS
 }
 
 func (u *batchUpload) remove() {
@@ -447,7 +467,7 @@ func (s *Server) createBatch(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	list, err := b.Files.Open(u.fileName, u.file)
+	list, err := b.Files.Open(u.fileName, u.file, BatchListOptions{CRS: u.crs})
 	if err != nil {
 		s.fail(c, s.createError(c, b, err))
 		return
@@ -455,7 +475,7 @@ func (s *Server) createBatch(c *gin.Context) {
 	defer list.Close()
 	job := batch.Job{
 		Name: u.name, FileName: u.fileName, Header: list.Header(),
-		Options: batch.Options{BufferM: u.bufferM, NearbyM: u.nearbyM},
+		Options: batch.Options{BufferM: u.bufferM, NearbyM: u.nearbyM, CRS: u.crs.Name},
 	}
 	job, err = b.Store.Create(c.Request.Context(), job, list.Rows(), b.ChunkSize, b.MaxRows)
 	if err != nil {
@@ -486,7 +506,7 @@ func (s *Server) createError(c *gin.Context, b *Batches, err error) error {
 // temporary file (never whole into memory), the small fields are read
 // and checked. The returned upload must be removed, also on error.
 func (s *Server) readUpload(c *gin.Context, b *Batches) (*batchUpload, error) {
-	u := &batchUpload{nearbyM: batch.DefaultNearbyM}
+	u := &batchUpload{nearbyM: batch.DefaultNearbyM, crs: crs.CGCS2000}
 	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if mt != "multipart/form-data" {
 		return u, errMissingFile("缺少上传文件：请以 multipart/form-data 表单上传项目清单（.xlsx 或 .csv），文件字段为 file。")
@@ -517,7 +537,7 @@ func (s *Server) readUpload(c *gin.Context, b *Batches) (*batchUpload, error) {
 			if err := s.spool(u, part, b); err != nil {
 				return u, err
 			}
-		case "name", "buffer_m", "nearby_m":
+		case "name", "buffer_m", "nearby_m", "crs":
 			v, err := io.ReadAll(io.LimitReader(part, 1025))
 			if err != nil {
 				return u, s.uploadReadError(b, err)
@@ -550,9 +570,15 @@ func (s *Server) readUpload(c *gin.Context, b *Batches) (*batchUpload, error) {
 					return u, errBadField(field, fmt.Sprintf("最近敏感区查找范围 nearby_m 应为大于 0、不超过 %d 米的数，收到 %q。", MaxNearbyM, text))
 				}
 				u.nearbyM = f
+			case "crs":
+				lc, err := crs.Parse(text) // "" is CGCS2000
+				if err != nil {
+					return u, errUnknownCRS(text, err)
+				}
+				u.crs = lc
 			}
 		default:
-			return u, errBadField(field, fmt.Sprintf("未知表单字段 %q：只接受 file、name、buffer_m、nearby_m。", field))
+			return u, errBadField(field, fmt.Sprintf("未知表单字段 %q：只接受 file、name、buffer_m、nearby_m、crs。", field))
 		}
 		part.Close()
 	}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ import (
 	"github.com/sanxian/sanxian/admission"
 	"github.com/sanxian/sanxian/batch"
 	"github.com/sanxian/sanxian/batch/sqlstore"
+	"github.com/sanxian/sanxian/crs"
 	"github.com/sanxian/sanxian/data"
 )
 
@@ -45,7 +47,7 @@ type fakeList struct {
 	recs   [][]string
 }
 
-func (fakeFiles) Open(name string, r io.Reader) (BatchList, error) {
+func (fakeFiles) Open(name string, r io.Reader, _ BatchListOptions) (BatchList, error) {
 	if path.Ext(name) != ".csv" {
 		return nil, BatchListError(CodeUnsupportedList, fmt.Sprintf("不支持的文件类型“%s”：请上传 .xlsx 或 .csv。", path.Ext(name)), 0)
 	}
@@ -567,8 +569,10 @@ func TestBatchInternalErrors(t *testing.T) {
 
 type brokenFiles struct{ fakeFiles }
 
-func (brokenFiles) Open(string, io.Reader) (BatchList, error) { return nil, errors.New("disk on fire") }
-func (brokenFiles) WriteTemplate(io.Writer, string) error     { return errors.New("disk on fire") }
+func (brokenFiles) Open(string, io.Reader, BatchListOptions) (BatchList, error) {
+	return nil, errors.New("disk on fire")
+}
+func (brokenFiles) WriteTemplate(io.Writer, string) error { return errors.New("disk on fire") }
 
 func TestBatchTemplate(t *testing.T) {
 	env := newBatchEnv(t, sampleDataset(t), false, Config{}, nil)
@@ -624,6 +628,19 @@ func TestBatchPage(t *testing.T) {
 		"batch-prev", "batch-next", "batch-map", "batch-jobs", "batch-template-xlsx", "batch-template-csv"} {
 		assert.Contains(t, page, `id="`+id+`"`)
 	}
+	// The coordinate system: the Chongqing zones by name, a free field,
+	// and the surveying convention said plainly.
+	for _, want := range []string{`id="batch-crs"`, `name="crs"`, `id="batch-crs-other"`, `value="EPSG:4490" selected`, `value="EPSG:4326"`,
+		`value="GCJ02"`, `value="BD09"`, `value="EPSG:4544"`, `value="EPSG:4545"`, `value="EPSG:4546"`, `value="EPSG:4523"`,
+		`value="EPSG:4524"`, `value="EPSG:4525"`, `value="other"`, "<b>X 为北坐标</b>", "<b>Y 为东坐标</b>"} {
+		assert.Contains(t, page, want)
+	}
+	for _, v := range regexp.MustCompile(`<option value="(EPSG:\d+|GCJ02|BD09)"`).FindAllStringSubmatch(page, -1) {
+		c, err := crs.Parse(v[1])
+		if assert.NoError(t, err, v[1]) {
+			assert.Equal(t, v[1], c.Name, "the page sends canonical names")
+		}
+	}
 	assert.Contains(t, page, `href="/"`, "a link back to the map page")
 	assert.Contains(t, page, "/vendor/leaflet/leaflet.js")
 	assert.NotContains(t, page, "http://")
@@ -676,7 +693,7 @@ func exampleBatches(t *testing.T, d *admission.Dataset) *Batches {
 	t.Cleanup(func() { store.Close() })
 	ctx := context.Background()
 	for _, id := range []string{exampleFinishedJob, exampleQueuedJob} {
-		l, err := fakeFiles{}.Open("项目清单.csv", strings.NewReader("name,industry,construction,lon,lat\n红线内项目,C2614,新建,106.525,29.525\n坐标有误,C2614,新建,106.5x,29.5\n"))
+		l, err := fakeFiles{}.Open("项目清单.csv", strings.NewReader("name,industry,construction,lon,lat\n红线内项目,C2614,新建,106.525,29.525\n坐标有误,C2614,新建,106.5x,29.5\n"), BatchListOptions{})
 		require.NoError(t, err)
 		_, err = store.Create(ctx, batch.Job{ID: id, Name: "项目清单", FileName: "项目清单.csv", Header: l.Header(), Options: batch.Options{NearbyM: batch.DefaultNearbyM}}, l.Rows(), 200, 0)
 		require.NoError(t, err)
@@ -752,9 +769,9 @@ func TestBatchRowErrorSample(t *testing.T) {
 // slowFiles takes its time opening and writing, as a large list does.
 type slowFiles struct{ fakeFiles }
 
-func (f slowFiles) Open(name string, r io.Reader) (BatchList, error) {
+func (f slowFiles) Open(name string, r io.Reader, opts BatchListOptions) (BatchList, error) {
 	time.Sleep(300 * time.Millisecond)
-	return f.fakeFiles.Open(name, r)
+	return f.fakeFiles.Open(name, r, opts)
 }
 
 func (f slowFiles) WriteResults(w io.Writer, format string, job batch.Job, rows func(fn func(batch.Row, *batch.Result) error) error, clauses []batch.Clause) error {
@@ -789,5 +806,118 @@ func TestBatchFormats(t *testing.T) {
 	}
 	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 200000: "200,000", 1234567: "1,234,567", -5000: "-5,000"} {
 		assert.Equal(t, want, groupDigits(n))
+	}
+}
+
+// dataFiles reads lists with package data's real reader (a test may
+// import data; the web package may not), its errors as BatchListError.
+type dataFiles struct{ fakeFiles }
+
+type dataList struct{ l *data.ProjectList }
+
+func (dataFiles) Open(name string, r io.Reader, opts BatchListOptions) (BatchList, error) {
+	l, err := data.OpenProjectList(name, r, data.ListOptions{CRS: opts.CRS})
+	if err != nil {
+		return nil, dataListError(err)
+	}
+	return dataList{l}, nil
+}
+
+func dataListError(err error) error {
+	var le *data.ListError
+	if errors.As(err, &le) {
+		return BatchListError(le.Code, le.Message, le.Line)
+	}
+	return err
+}
+
+func (d dataList) Header() batch.Header { return d.l.Header }
+func (d dataList) Close() error         { return d.l.Close() }
+func (d dataList) Rows() iter.Seq2[batch.Row, error] {
+	return func(yield func(batch.Row, error) bool) {
+		for r, err := range d.l.Rows() {
+			if err != nil {
+				err = dataListError(err)
+			}
+			if !yield(r, err) {
+				return
+			}
+		}
+	}
+}
+
+// A list in a Gauss-Krüger projection, uploaded with crs=EPSG:4545, is
+// screened where the same point given in CGCS2000 longitude and latitude
+// is: 渝中区's seat, a chemical plant (prohibited).
+func TestBatchCRS(t *testing.T) {
+	env := newBatchEnv(t, sampleDataset(t), true, Config{}, dataFiles{})
+	base := env.ts.URL
+	gk, err := crs.Parse("EPSG:4545")
+	require.NoError(t, err)
+	seat := orb.Point{106.569, 29.553}
+	q, err := gk.FromCGCS2000(seat)
+	require.NoError(t, err)
+
+	lonLat := "name,industry,construction,lon,lat\n化工厂,C2614,新建,106.569,29.553\n"
+	// X is the northing, Y the easting (Chinese surveying).
+	xy := fmt.Sprintf("name,industry,construction,X,Y\n化工厂,C2614,新建,%.4f,%.4f\n", q[1], q[0])
+
+	r := postList(t, base+"/api/v1/batches", "经纬度.csv", []byte(lonLat))
+	require.Equal(t, http.StatusAccepted, r.Status, "body %s", r.Body)
+	a := decodeJob(t, r)
+	assert.Equal(t, "EPSG:4490", a.Options.CRS, "the default is recorded")
+	r = postList(t, base+"/api/v1/batches", "投影坐标.csv", []byte(xy), "crs", " epsg:4545 ")
+	require.Equal(t, http.StatusAccepted, r.Status, "body %s", r.Body)
+	checkDocumented(t, loadOpenAPI(t).Paths.Find("/api/v1/batches").Post, r, http.StatusAccepted)
+	b := decodeJob(t, r)
+	assert.Equal(t, "EPSG:4545", b.Options.CRS, "the canonical name is recorded")
+	assert.Equal(t, map[string]int{"name": 0, "industry": 1, "construction": 2, "northing": 3, "easting": 4}, b.Header.Roles)
+
+	a, b = waitFinished(t, base, a.ID), waitFinished(t, base, b.ID)
+	rowsOf := func(j apiJob) map[string]any {
+		r := do(t, "GET", base+j.Links["rows"], "")
+		require.Equal(t, http.StatusOK, r.Status, "body %s", r.Body)
+		var p struct{ Rows []map[string]any }
+		require.NoError(t, json.Unmarshal(r.Body, &p))
+		require.Len(t, p.Rows, 1)
+		return p.Rows[0]
+	}
+	ra, rb := rowsOf(a), rowsOf(b)
+	require.Nil(t, rb["error"], "%v", rb["error"])
+	assert.Equal(t, admission.VerdictProhibited, ra["outcome"])
+	for _, k := range []string{"outcome", "districts", "units", "red_line", "clauses"} {
+		assert.Equal(t, ra[k], rb[k], k)
+	}
+	coords := rb["geometry"].(map[string]any)["coordinates"].([]any)
+	assert.InDelta(t, seat[0], coords[0].(float64), 1e-7, "the row is kept in CGCS2000")
+	assert.InDelta(t, seat[1], coords[1].(float64), 1e-7)
+
+	// The same X/Y without crs: the row cannot be read, and says why.
+	r = postList(t, base+"/api/v1/batches", "投影坐标.csv", []byte(xy))
+	require.Equal(t, http.StatusAccepted, r.Status, "body %s", r.Body)
+	c := waitFinished(t, base, decodeJob(t, r).ID)
+	require.Len(t, c.RowErrors, 1)
+	assert.Equal(t, "site", c.RowErrors[0].Column)
+	assert.Contains(t, c.RowErrors[0].Message, "第 2 行：「X」「Y」是投影坐标")
+}
+
+func TestBatchUnknownCRS(t *testing.T) {
+	env := newBatchEnv(t, sampleDataset(t), false, Config{}, dataFiles{})
+	r := postList(t, env.ts.URL+"/api/v1/batches", "list.csv", []byte(sampleList), "crs", "EPSG:3857")
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status, "body %s", r.Body)
+	e := errorOf(t, r)
+	assert.Equal(t, CodeUnsupportedCRS, e.Code)
+	assert.Contains(t, e.Message, `表单字段 crs（坐标系）：不支持的坐标系 "EPSG:3857"：EPSG:3857 是 Web 墨卡托投影（米）`)
+	assert.Contains(t, e.Message, "可用的坐标系：EPSG:4490")
+	assert.Equal(t, "crs", e.Details["parameter"])
+	assert.Equal(t, "EPSG:3857", e.Details["value"])
+	assert.NotEmpty(t, e.Details["accepted"])
+	jobs, err := env.store.Jobs(context.Background(), 10)
+	require.NoError(t, err)
+	assert.Empty(t, jobs, "no job stored")
+
+	for _, name := range []string{"", "CGCS2000", "wgs84", "GCJ-02", "bd09", "4523", "EPSG:4546"} {
+		r := postList(t, env.ts.URL+"/api/v1/batches", "list.csv", []byte("name,lon,lat\n甲,106.5,29.5\n"), "crs", name)
+		assert.Equal(t, http.StatusAccepted, r.Status, "crs %q: %s", name, r.Body)
 	}
 }

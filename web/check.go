@@ -17,6 +17,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/sanxian/sanxian/admission"
+	"github.com/sanxian/sanxian/crs"
 	"github.com/sanxian/sanxian/geo"
 )
 
@@ -32,6 +33,10 @@ type CheckBody struct {
 	Industry     string `json:"industry,omitempty"`
 	Construction string `json:"construction,omitempty"`
 	Activity     string `json:"activity,omitempty"`
+	// CRS names the coordinate system of the geometry (crs.Parse names:
+	// EPSG:4490 by default, EPSG:4326, CGCS2000 Gauss-Krüger zones
+	// EPSG:4491–4554, GCJ02, BD09); x is always easting or longitude.
+	CRS string `json:"crs,omitempty"`
 }
 
 func (s *Server) postCheck(c *gin.Context) {
@@ -152,6 +157,9 @@ func DecodeCheckBody(raw []byte, maxBufferM float64) (admission.CheckRequest, er
 	if err != nil {
 		return req, err
 	}
+	if req.Geometry, req.CRS, err = ToCGCS2000(req.Geometry, b.CRS); err != nil {
+		return req, err
+	}
 	if b.BufferM != nil {
 		if err := checkBuffer(*b.BufferM, maxBufferM); err != nil {
 			return req, err
@@ -197,7 +205,7 @@ func jsonError(raw []byte, err error) *Error {
 			map[string]any{"parameter": typ.Field})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return newError(CodeInvalidParameter, fmt.Sprintf("未知字段 %q：只接受 geometry、wkt、buffer_m、layers、industry、construction、activity。", field),
+		return newError(CodeInvalidParameter, fmt.Sprintf("未知字段 %q：只接受 geometry、wkt、buffer_m、layers、industry、construction、activity、crs。", field),
 			map[string]any{"parameter": field})
 	}
 	return newError(CodeMalformedJSON, "请求体不是合法的 JSON。", map[string]any{"reason": err.Error()})
@@ -229,15 +237,28 @@ func checkBuffer(v, limit float64) error {
 // queryCheck reads GET /api/v1/check?lon=&lat=[&buffer_m=][&layers=a,b].
 func (s *Server) queryCheck(c *gin.Context) (admission.CheckRequest, error) {
 	var req admission.CheckRequest
-	lon, err := floatParam(c, "lon", "经度", -180, 180, true)
+	c0, err := parseCRS(c.Query("crs"))
 	if err != nil {
 		return req, err
 	}
-	lat, err := floatParam(c, "lat", "纬度", -90, 90, true)
+	// In a projected system lon and lat carry the easting and northing.
+	xr, yr := [2]float64{-180, 180}, [2]float64{-90, 90}
+	xn, yn := "经度", "纬度"
+	if c0.Kind == crs.KindGaussKruger {
+		xr, yr = [2]float64{-1e9, 1e9}, [2]float64{-1e9, 1e9}
+		xn, yn = "东坐标，米", "北坐标，米"
+	}
+	lon, err := floatParam(c, "lon", xn, xr[0], xr[1], true)
 	if err != nil {
 		return req, err
 	}
-	req.Geometry = orb.Point{lon, lat}
+	lat, err := floatParam(c, "lat", yn, yr[0], yr[1], true)
+	if err != nil {
+		return req, err
+	}
+	if req.Geometry, req.CRS, err = ToCGCS2000(orb.Point{lon, lat}, c.Query("crs")); err != nil {
+		return req, err
+	}
 	if _, ok := c.GetQuery("buffer_m"); ok {
 		b, err := floatParam(c, "buffer_m", "缓冲距离", 0, s.cfg.MaxBufferM, true)
 		if err != nil {
@@ -276,4 +297,47 @@ func floatParam(c *gin.Context, name, cn string, lo, hi float64, required bool) 
 			map[string]any{"parameter": name, "value": v, "min": lo, "max": hi})
 	}
 	return f, nil
+}
+
+// parseCRS reads a coordinate system name (empty: CGCS2000); an unknown
+// one is 422 unsupported_crs listing the accepted names.
+func parseCRS(name string) (crs.CRS, error) {
+	c, err := crs.Parse(name)
+	if err == nil {
+		return c, nil
+	}
+	var ue *crs.UnknownError
+	if errors.As(err, &ue) {
+		return c, newError(CodeUnsupportedCRS, ue.Error(), map[string]any{"parameter": "crs", "crs": name, "accepted": crs.Accepted()})
+	}
+	return c, newError(CodeUnsupportedCRS, fmt.Sprintf("坐标系 %q 无法识别。", name), map[string]any{"parameter": "crs", "crs": name, "accepted": crs.Accepted()})
+}
+
+// ToCGCS2000 converts a site given in the coordinate system named crsName
+// (empty: CGCS2000) to CGCS2000 lon/lat and returns the system's
+// canonical name. An unknown name is 422 unsupported_crs; a position the
+// system cannot convert (outside its zone, say) is 422 with the crs
+// error code (coordinate_out_of_zone, …), its path and a Chinese message
+// with crs's hint (swapped X/Y, the zone number in the easting …).
+func ToCGCS2000(g orb.Geometry, crsName string) (orb.Geometry, string, error) {
+	c, err := parseCRS(crsName)
+	if err != nil {
+		return nil, "", err
+	}
+	if c == crs.CGCS2000 || c == crs.WGS84 {
+		return g, c.Name, nil // the same to centimetres; ValidateSite checks ranges
+	}
+	out, err := c.Geometry(g)
+	if err != nil {
+		var pe *crs.PointError
+		if errors.As(err, &pe) {
+			msg := pe.Message
+			if pe.Where != "" {
+				msg = pe.Where + "：" + msg
+			}
+			return nil, "", newError(pe.Code, msg, map[string]any{"crs": c.Name, "path": pe.Path, "point": []float64{pe.Point[0], pe.Point[1]}})
+		}
+		return nil, "", newError(CodeMalformedGeometry, fmt.Sprintf("几何无法从 %s 转换：%v", c.Title, err), map[string]any{"crs": c.Name})
+	}
+	return out, c.Name, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/sanxian/sanxian/crs"
 	"github.com/sanxian/sanxian/geo"
 )
 
@@ -64,6 +65,13 @@ var statuses = map[string]int{
 	CodeBadEncoding:     http.StatusUnprocessableEntity,
 	CodeListTooLarge:    http.StatusRequestEntityTooLarge,
 
+	// Dataset versions and the admin API (datasets.go).
+	CodeAdminDisabled:   http.StatusNotFound,
+	CodeUnauthorized:    http.StatusUnauthorized,
+	CodeVersionNotFound: http.StatusNotFound,
+	CodeDatasetInvalid:  http.StatusUnprocessableEntity,
+	CodeNotVersioned:    http.StatusConflict,
+
 	// A geometry that parses but is not a valid site.
 	geo.CodeEmpty:           http.StatusUnprocessableEntity,
 	geo.CodeUnsupportedType: http.StatusUnprocessableEntity,
@@ -74,6 +82,11 @@ var statuses = map[string]int{
 	geo.CodeSelfIntersect:   http.StatusUnprocessableEntity,
 	geo.CodeInvalidPolygon:  http.StatusUnprocessableEntity,
 	geo.CodeTooManyVertices: http.StatusUnprocessableEntity,
+
+	// A position its declared coordinate system cannot convert.
+	crs.CodeOutOfZone:  http.StatusUnprocessableEntity,
+	crs.CodeNoInverse:  http.StatusUnprocessableEntity,
+	crs.CodeInvalidCRS: http.StatusUnprocessableEntity,
 }
 
 // StatusOf returns the HTTP status for an error code: 500 for a code it

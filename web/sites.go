@@ -15,6 +15,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/sanxian/sanxian/crs"
 	"github.com/sanxian/sanxian/geo"
 )
 
@@ -23,9 +24,13 @@ import (
 // CSV/TXT, 度分秒 …), wired in cmd/sanxian; without one the service
 // understands WKT and bare GeoJSON geometries only. Errors should be
 // *Error values (see SiteInputError); anything else answers 500.
+//
+// c is the coordinate system the user declared (crs.CGCS2000 by
+// default): a parser returns CGCS2000 lon/lat, converting from c unless
+// the file says otherwise (a shapefile's .prj).
 type SiteParser interface {
-	ParseFile(name string, b []byte) (orb.Geometry, error)
-	ParseText(text, kind string) (orb.Geometry, error)
+	ParseFile(name string, b []byte, c crs.CRS) (orb.Geometry, error)
+	ParseText(text, kind string, c crs.CRS) (orb.Geometry, error)
 }
 
 // Site input error codes.
@@ -60,6 +65,7 @@ var SiteKinds = []string{"auto", "point", "line", "polygon"}
 type parseSiteBody struct {
 	Text string `json:"text"`
 	Kind string `json:"kind,omitempty"`
+	CRS  string `json:"crs,omitempty"`
 }
 
 // parsedSite is the answer of POST /api/v1/sites/parse.
@@ -120,7 +126,11 @@ func (s *Server) parseSiteUpload(c *gin.Context) (orb.Geometry, string, error) {
 	if err != nil {
 		return nil, "", newError(CodeMalformedSite, "读取上传文件失败。", nil)
 	}
-	g, err := s.sites().ParseFile(path.Base(fh.Filename), b)
+	c0, err := parseCRS(c.Request.FormValue("crs"))
+	if err != nil {
+		return nil, "", err
+	}
+	g, err := s.sites().ParseFile(path.Base(fh.Filename), b, c0)
 	return g, sourceOf(fh.Filename), err
 }
 
@@ -142,7 +152,7 @@ func (s *Server) parseSiteText(c *gin.Context) (orb.Geometry, string, error) {
 	if err := dec.Decode(&b); err != nil {
 		if strings.HasPrefix(err.Error(), "json: unknown field ") {
 			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return nil, "", newError(CodeInvalidParameter, fmt.Sprintf("未知字段 %q：只接受 text、kind。", field), map[string]any{"parameter": field})
+			return nil, "", newError(CodeInvalidParameter, fmt.Sprintf("未知字段 %q：只接受 text、kind、crs。", field), map[string]any{"parameter": field})
 		}
 		return nil, "", jsonError(raw, err)
 	}
@@ -163,15 +173,19 @@ func (s *Server) parseSiteText(c *gin.Context) (orb.Geometry, string, error) {
 	if text == "" {
 		return nil, "", newError(CodeMissingGeometry, "没有输入坐标：text 为空。", map[string]any{"parameter": "text"})
 	}
+	c0, err := parseCRS(b.CRS)
+	if err != nil {
+		return nil, "", err
+	}
 	if strings.HasPrefix(text, "{") {
 		g, err := ParseGeoJSON([]byte(text))
-		return g, "geojson", err
+		return convertParsed(g, err, "geojson", c0)
 	}
 	if looksLikeWKT(text) {
 		g, err := ParseWKT(text)
-		return g, "wkt", err
+		return convertParsed(g, err, "wkt", c0)
 	}
-	g, err := s.sites().ParseText(b.Text, b.Kind)
+	g, err := s.sites().ParseText(b.Text, b.Kind, c0)
 	return g, "coordinates", err
 }
 
@@ -197,17 +211,30 @@ func (s *Server) sites() SiteParser {
 // geometries (.geojson/.json) and WKT (.wkt) only.
 type basicSites struct{}
 
-func (basicSites) ParseFile(name string, b []byte) (orb.Geometry, error) {
+func (basicSites) ParseFile(name string, b []byte, c crs.CRS) (orb.Geometry, error) {
 	switch strings.ToLower(path.Ext(name)) {
 	case ".geojson", ".json":
-		return ParseGeoJSON(b)
+		g, err := ParseGeoJSON(b)
+		g, _, err = convertParsed(g, err, "", c)
+		return g, err
 	case ".wkt":
-		return ParseWKT(string(b))
+		g, err := ParseWKT(string(b))
+		g, _, err = convertParsed(g, err, "", c)
+		return g, err
 	}
 	return nil, SiteInputError(CodeMalformedSite, "unsupported_file", "此服务只能读取 GeoJSON 几何（.geojson/.json）和 WKT（.wkt）文件。", 0)
 }
 
-func (basicSites) ParseText(string, string) (orb.Geometry, error) {
+// convertParsed converts a parsed geometry from c to CGCS2000.
+func convertParsed(g orb.Geometry, err error, source string, c crs.CRS) (orb.Geometry, string, error) {
+	if err != nil {
+		return nil, source, err
+	}
+	g, _, err = ToCGCS2000(g, c.Name)
+	return g, source, err
+}
+
+func (basicSites) ParseText(string, string, crs.CRS) (orb.Geometry, error) {
 	return nil, SiteInputError(CodeMalformedSite, "unsupported_text", "此服务只能读取 WKT 或 GeoJSON 几何文本。", 0)
 }
 

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+
+	"github.com/sanxian/sanxian/crs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -19,7 +21,7 @@ import (
 // anything else a malformed line 2.
 type fakeSites struct{}
 
-func (fakeSites) ParseFile(name string, b []byte) (orb.Geometry, error) {
+func (fakeSites) ParseFile(name string, b []byte, _ crs.CRS) (orb.Geometry, error) {
 	switch name {
 	case "a.kml":
 		return square(106.565, 29.552, 106.575, 29.560), nil
@@ -31,7 +33,7 @@ func (fakeSites) ParseFile(name string, b []byte) (orb.Geometry, error) {
 	return nil, SiteInputError(CodeMalformedSite, "unsupported_file", "不支持的文件类型。", 0)
 }
 
-func (fakeSites) ParseText(text, kind string) (orb.Geometry, error) {
+func (fakeSites) ParseText(text, kind string, _ crs.CRS) (orb.Geometry, error) {
 	if text == "106.5 29.5" {
 		return orb.Point{106.5, 29.5}, nil
 	}

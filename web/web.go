@@ -59,6 +59,12 @@ type Config struct {
 	// the connection's read and write deadlines to match. Default 5
 	// minutes.
 	BatchTimeout time.Duration
+	// Datasets manages the dataset versions (GET /api/v1/datasets, the
+	// diff and activation); nil when the service has a single dataset.
+	Datasets DatasetAdmin
+	// AdminToken guards /api/v1/admin/… (Authorization: Bearer <token>);
+	// empty answers those routes 404 admin_disabled. Never logged.
+	AdminToken string
 }
 
 // Defaults.
@@ -173,6 +179,9 @@ func (s *Server) routes() *gin.Engine {
 	v1.GET("/features/:layer/:id", s.feature)
 	v1.GET("/industries", s.industries)
 	v1.GET("/rules", s.rules)
+	v1.GET("/datasets", s.listDatasets)
+	v1.GET("/datasets/diff", s.diffDatasets)
+	v1.POST("/admin/datasets/:version/activate", s.requireAdmin, s.activateDataset)
 	v1.POST("/batches", s.createBatch)
 	v1.GET("/batches", s.listBatches)
 	v1.GET("/batches/template.xlsx", s.batchTemplate("xlsx"))

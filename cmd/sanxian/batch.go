@@ -21,6 +21,7 @@ import (
 	"github.com/sanxian/sanxian/admission"
 	"github.com/sanxian/sanxian/batch"
 	"github.com/sanxian/sanxian/batch/sqlstore"
+	"github.com/sanxian/sanxian/crs"
 	"github.com/sanxian/sanxian/data"
 	"github.com/sanxian/sanxian/geo"
 	"github.com/sanxian/sanxian/web"
@@ -30,8 +31,10 @@ import (
 // and result writers, with their errors turned into API errors.
 type batchFiles struct{ opts data.ListOptions }
 
-func (f batchFiles) Open(name string, r io.Reader) (web.BatchList, error) {
-	l, err := data.OpenProjectList(name, r, f.opts)
+func (f batchFiles) Open(name string, r io.Reader, opts web.BatchListOptions) (web.BatchList, error) {
+	o := f.opts
+	o.CRS = opts.CRS
+	l, err := data.OpenProjectList(name, r, o)
 	if err != nil {
 		return nil, listError(err)
 	}
@@ -167,6 +170,10 @@ const batchUsage = `用法：sanxian batch 项目清单.xlsx|.csv -o 结果.xlsx
   --name 名称         批次名称，默认为清单文件名
   --buffer 米         未填写缓冲距离的行所用的缓冲距离，默认 0
   --nearby 米         查找最近敏感区的范围，默认 5000
+  --crs 坐标系        清单坐标的坐标系（行内「坐标系」列另有填写的按该列），默认 EPSG:4490
+                      （CGCS2000 经纬度）；可填 EPSG:4326（WGS84）、EPSG:4491–4554（CGCS2000
+                      高斯-克吕格投影，如重庆常用 EPSG:4544、4545、4546）、GCJ02、BD09。
+                      投影坐标填在 X（北坐标）、Y（东坐标）列
   --data 目录         数据集目录（默认为内置样例）
   --workers 数        并行数，默认为 CPU 数
   --max-rows 数       行数上限，默认 200000
@@ -178,13 +185,14 @@ const batchUsage = `用法：sanxian batch 项目清单.xlsx|.csv -o 结果.xlsx
 func batchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("batch", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	var out, name, dataDir, buffer, nearby, workers, maxRows string
+	var out, name, dataDir, buffer, nearby, workers, maxRows, crsName string
 	var quiet bool
 	fs.StringVar(&out, "o", "", "")
 	fs.StringVar(&name, "name", "", "")
 	fs.StringVar(&dataDir, "data", envOr("SANXIAN_DATA", ""), "")
 	fs.StringVar(&buffer, "buffer", "0", "")
 	fs.StringVar(&nearby, "nearby", strconv.Itoa(batch.DefaultNearbyM), "")
+	fs.StringVar(&crsName, "crs", "", "")
 	fs.StringVar(&workers, "workers", strconv.Itoa(runtime.NumCPU()), "")
 	fs.StringVar(&maxRows, "max-rows", "200000", "")
 	fs.BoolVar(&quiet, "quiet", false, "")
@@ -223,6 +231,11 @@ func batchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil || limit < 1 {
 		return usageError(fmt.Errorf("--max-rows：%q 不是正整数", maxRows), batchUsage, stdout, stderr)
 	}
+	listCRS, err := crs.Parse(crsName) // "" is CGCS2000
+	if err != nil {
+		return usageError(fmt.Errorf("--crs：%s", strings.TrimPrefix(err.Error(), "crs: ")), batchUsage, stdout, stderr)
+	}
+	opts.CRS = listCRS.Name
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
@@ -233,7 +246,7 @@ func batchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	defer f.Close()
-	list, err := data.OpenProjectList(filepath.Base(input), f, data.ListOptions{MaxRows: limit})
+	list, err := data.OpenProjectList(filepath.Base(input), f, data.ListOptions{MaxRows: limit, CRS: listCRS})
 	if err != nil {
 		fmt.Fprintf(stderr, "清单无法读取：%v\n", describeListError(err))
 		return exitUsage

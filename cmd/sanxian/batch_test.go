@@ -19,8 +19,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/sanxian/sanxian/crs"
 )
 
 // writeList writes a CSV project list of n rows spread over Chongqing
@@ -328,4 +332,81 @@ func TestBatchResumesAfterKill(t *testing.T) {
 	require.Len(t, rows, 3000)
 	rh, ref := referenceRun(t, list)
 	assert.Equal(t, outcomes(rh, ref), outcomes(h, rows))
+}
+
+// `sanxian batch --crs EPSG:4545` reads X/Y (northing, easting) in that
+// projection; a row's 坐标系 still overrides it; the result says which
+// coordinate system the list was in.
+func TestBatchCLICRS(t *testing.T) {
+	gk, err := crs.Parse("EPSG:4545")
+	require.NoError(t, err)
+	seat := orb.Point{106.569, 29.553} // 渝中区's seat: a chemical plant there is prohibited
+	q, err := gk.FromCGCS2000(seat)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	list := filepath.Join(dir, "投影坐标.csv")
+	content := "项目名称,行业代码,建设性质,X,Y,经度,纬度,坐标系\n" +
+		fmt.Sprintf("化工厂（X/Y）,C2614,新建,%.3f,%.3f,,,\n", q[1], q[0]) +
+		"化工厂（经纬度）,C2614,新建,,,106.569,29.553,EPSG:4490\n" +
+		fmt.Sprintf("X、Y 填反,C2614,新建,%.3f,%.3f,,,\n", q[0], q[1])
+	require.NoError(t, os.WriteFile(list, []byte(content), 0o644))
+
+	out := filepath.Join(dir, "结果.csv")
+	code, stdout, stderr := runCmd(t, "batch", "--quiet", "--crs", "EPSG:4545", list, "-o", out)
+	require.Equal(t, 0, code, "stdout %s stderr %s", stdout, stderr)
+	f, err := os.Open(out)
+	require.NoError(t, err)
+	header, rows := readResultCSV(t, f)
+	f.Close()
+	res := outcomes(header, rows)
+	assert.Equal(t, "禁止准入", res["2"], "X/Y in EPSG:4545")
+	assert.Equal(t, "禁止准入", res["3"], "the row's 坐标系 overrides --crs")
+	assert.Equal(t, "无法筛查", res["4"])
+	assert.Contains(t, rows["4"][len(header)-2], "似乎填反了", "错误 names the swap")
+
+	xlsx := filepath.Join(dir, "结果.xlsx")
+	code, _, stderr = runCmd(t, "batch", "--quiet", "--crs", "cgcs2000_3_degree_gk_cm_108e", list, "-o", xlsx)
+	require.Equal(t, 0, code, "stderr %s", stderr)
+	wb, err := excelize.OpenFile(xlsx)
+	require.NoError(t, err)
+	summary, err := wb.GetRows("汇总")
+	wb.Close()
+	require.NoError(t, err)
+	found := false
+	for _, r := range summary {
+		if len(r) >= 2 && r[0] == "清单坐标系" {
+			found = true
+			assert.Contains(t, r[1], "EPSG:4545")
+		}
+	}
+	assert.True(t, found, "the summary names the list's coordinate system: %v", summary)
+
+	gj := filepath.Join(dir, "结果.geojson")
+	code, _, stderr = runCmd(t, "batch", "--quiet", "--crs=EPSG:4545", list, "-o", gj)
+	require.Equal(t, 0, code, "stderr %s", stderr)
+	b, err := os.ReadFile(gj)
+	require.NoError(t, err)
+	var fc struct {
+		Job struct {
+			CRS string `json:"crs"`
+		} `json:"job"`
+	}
+	require.NoError(t, json.Unmarshal(b, &fc))
+	assert.Equal(t, "EPSG:4545", fc.Job.CRS)
+
+	// Without --crs the list is CGCS2000 longitude and latitude: X/Y rows
+	// cannot be read, and say so.
+	code, _, stderr = runCmd(t, "batch", "--quiet", list, "-o", out)
+	require.Equal(t, 0, code, "stderr %s", stderr)
+	f, err = os.Open(out)
+	require.NoError(t, err)
+	header, rows = readResultCSV(t, f)
+	f.Close()
+	assert.Equal(t, "无法筛查", outcomes(header, rows)["2"])
+	assert.Contains(t, rows["2"][len(header)-2], "第 2 行：「X」「Y」是投影坐标")
+
+	code, _, stderr = runCmd(t, "batch", "--crs", "EPSG:3857", list, "-o", out)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--crs：不支持的坐标系 \"EPSG:3857\"：EPSG:3857 是 Web 墨卡托投影（米）")
+	assert.Contains(t, stderr, "可用的坐标系：")
 }

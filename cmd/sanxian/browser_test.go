@@ -24,8 +24,11 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/paulmach/orb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sanxian/sanxian/crs"
 )
 
 // chromium finds Debian's chromium. Under CI (`make test` installs it) a
@@ -640,4 +643,40 @@ func TestMapPageZoomToDistrict(t *testing.T) {
 	// 渝中区's seat is at 106.569, 29.553: the view is centred near it.
 	assert.InDelta(t, 106.57, center[0], 0.05)
 	assert.InDelta(t, 29.555, center[1], 0.05)
+}
+
+// Coordinates typed in a Gauss-Krüger zone (X = northing first under an
+// X,Y header, the surveying convention) and a point picked on a GCJ-02 map
+// land where the CGCS2000 point is: 渝中区's seat.
+func TestMapPageTypedCoordinatesCRS(t *testing.T) {
+	base := startServe(t).base
+	ctx := browser(t)
+	openMap(t, ctx, base, "/")
+	seat := orb.Point{106.569, 29.553}
+	zone, err := crs.Parse("EPSG:4545")
+	require.NoError(t, err)
+	en, err := zone.FromCGCS2000(seat)
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#industry"), "C2614"),
+		chromedp.SetValue(chromedp.CSS("#construction"), "新建"),
+		chromedp.SetValue(chromedp.CSS("#coordcrs"), "EPSG:4545"),
+		chromedp.SetValue(chromedp.CSS("#coords"), fmt.Sprintf("点号,X,Y\nJ1,%.3f,%.3f", en[1], en[0])),
+		chromedp.Click(chromedp.CSS("#showcoords")),
+	))
+	out := waitVerdict(t, ctx)
+	assert.Contains(t, out, "禁止准入")
+	assert.Contains(t, out, "点位 106.569000, 29.553000")
+
+	clearStatus(t, ctx)
+	gcj, err := crs.GCJ02.FromCGCS2000(seat)
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#coordcrs"), "GCJ02"),
+		chromedp.SetValue(chromedp.CSS("#coords"), fmt.Sprintf("%.7f, %.7f", gcj[0], gcj[1])),
+		chromedp.Click(chromedp.CSS("#showcoords")),
+	))
+	out = waitVerdict(t, ctx)
+	assert.Contains(t, out, "点位 106.56")
+	assert.Contains(t, out, "渝中区")
 }

@@ -21,6 +21,9 @@ const checkUsage = `用法：sanxian check (--wkt 'WKT' | --geojson 文件) [参
 核查一个场址，结果与 HTTP 接口 POST /api/v1/check 相同。参数：
   --wkt 文本          场址 WKT，如 'POINT(106.55 29.56)'（经度在前，CGCS2000）
   --geojson 文件      场址 GeoJSON 文件：几何对象，或只含一个要素的 Feature / FeatureCollection
+  --crs 坐标系        场址坐标所用的坐标系：EPSG:4490（默认，CGCS2000 经纬度）、EPSG:4326、
+                      CGCS2000 高斯-克吕格投影 EPSG:4491–4554（x 为东坐标、y 为北坐标，米）、
+                      GCJ02（高德、腾讯地图拾取的坐标）、BD09（百度地图）
   --buffer 米         同时报告该距离内的要素，默认 0，最大 50000
   --layers a,b        只核查这些图层（逗号分隔）
   --industry 代码     项目行业代码（GB/T 4754-2017，如 C2614）：给出准入结论
@@ -46,6 +49,7 @@ type checkConfig struct {
 	Industry         string
 	Construction     string
 	Activity         string
+	CRS              string
 }
 
 func parseCheck(args []string) (checkConfig, error) {
@@ -62,6 +66,7 @@ func parseCheck(args []string) (checkConfig, error) {
 	fs.StringVar(&c.Industry, "industry", "", "")
 	fs.StringVar(&c.Construction, "construction", "", "")
 	fs.StringVar(&c.Activity, "activity", "", "")
+	fs.StringVar(&c.CRS, "crs", "", "")
 	fs.StringVar(&c.DataDir, "data", envOr("SANXIAN_DATA", ""), "")
 	fs.StringVar(&maxVertices, "max-vertices", envOr("SANXIAN_MAX_VERTICES", strconv.Itoa(web.DefaultMaxVertices)), "")
 	if err := fs.Parse(args); err != nil {
@@ -95,7 +100,7 @@ func parseCheck(args []string) (checkConfig, error) {
 // line parses and validates input exactly as the service does.
 func (c checkConfig) checkBody() ([]byte, error) {
 	body := map[string]any{"buffer_m": c.BufferM}
-	for k, v := range map[string]string{"industry": c.Industry, "construction": c.Construction, "activity": c.Activity} {
+	for k, v := range map[string]string{"industry": c.Industry, "construction": c.Construction, "activity": c.Activity, "crs": c.CRS} {
 		if v != "" {
 			body[k] = v
 		}

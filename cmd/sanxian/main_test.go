@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sanxian/sanxian/admission"
+	"github.com/sanxian/sanxian/crs"
 	"github.com/sanxian/sanxian/data"
 )
 
@@ -227,6 +229,19 @@ func TestCheckTable(t *testing.T) {
 		require.Equal(t, 0, code, stderr)
 		assert.Contains(t, out, "万州区重点管控单元")
 		assert.Contains(t, out, "位于其内")
+	})
+	t.Run("gauss-kruger point", func(t *testing.T) {
+		zone, err := crs.Parse("EPSG:4544")
+		require.NoError(t, err)
+		p, err := zone.FromCGCS2000(orb.Point{106.58, 29.58})
+		require.NoError(t, err)
+		code, out, stderr := runCmd(t, "check", "--wkt", fmt.Sprintf("POINT(%.3f %.3f)", p[0], p[1]), "--crs", "EPSG:4544", "--data", dir)
+		require.Equal(t, 0, code, stderr)
+		assert.Contains(t, out, "万州区重点管控单元")
+		assert.Contains(t, out, "输入坐标系 EPSG:4544")
+		code, _, stderr = runCmd(t, "check", "--wkt", "POINT(106.58 29.58)", "--crs", "EPSG:4544", "--data", dir)
+		assert.Equal(t, exitUsage, code)
+		assert.Contains(t, stderr, "EPSG:4544")
 	})
 	t.Run("nothing hit", func(t *testing.T) {
 		code, out, stderr := runCmd(t, "check", "--wkt", "POINT(100 20)", "--data", dir)

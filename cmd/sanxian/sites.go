@@ -5,6 +5,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/sanxian/sanxian/crs"
 	"github.com/sanxian/sanxian/data"
 	"github.com/sanxian/sanxian/web"
 )
@@ -13,15 +14,20 @@ import (
 // data.ParseCoordinateText, with their errors turned into API errors.
 type siteParser struct{}
 
-func (siteParser) ParseFile(name string, b []byte) (orb.Geometry, error) {
-	g, err := data.ParseSiteFile(name, b)
+func (siteParser) ParseFile(name string, b []byte, c crs.CRS) (orb.Geometry, error) {
+	g, err := data.ParseSiteFileIn(name, b, c)
 	return g, siteError(err)
 }
 
-func (siteParser) ParseText(text, kind string) (orb.Geometry, error) {
-	g, err := data.ParseCoordinateText(text, kind)
+func (siteParser) ParseText(text, kind string, c crs.CRS) (orb.Geometry, error) {
+	g, err := data.ParseCoordinateTextIn(text, kind, c)
 	if errors.Is(err, data.ErrWKT) {
-		return web.ParseWKT(text)
+		g, err := web.ParseWKT(text)
+		if err != nil {
+			return nil, err
+		}
+		g, _, err = web.ToCGCS2000(g, c.Name)
+		return g, err
 	}
 	return g, siteError(err)
 }

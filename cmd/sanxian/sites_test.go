@@ -7,19 +7,20 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/sanxian/sanxian/crs"
 	"github.com/sanxian/sanxian/web"
 )
 
 func TestSiteParser(t *testing.T) {
 	var p siteParser
-	g, err := p.ParseText("106°33'12.5\"E 29°33'36\"N", "auto")
+	g, err := p.ParseText("106°33'12.5\"E 29°33'36\"N", "auto", crs.CGCS2000)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if pt, ok := g.(orb.Point); !ok || math.Abs(pt[1]-29.56) > 1e-9 {
 		t.Errorf("got %v, want a point at latitude 29.56", g)
 	}
-	if g, err := p.ParseText("POINT(106.5 29.5)", "auto"); err != nil || g != (orb.Point{106.5, 29.5}) {
+	if g, err := p.ParseText("POINT(106.5 29.5)", "auto", crs.CGCS2000); err != nil || g != (orb.Point{106.5, 29.5}) {
 		t.Errorf("wkt: got %v, %v", g, err)
 	}
 	tests := []struct {
@@ -33,9 +34,9 @@ func TestSiteParser(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var err error
 			if tt.file != "" {
-				_, err = p.ParseFile(tt.file, []byte("not a zip"))
+				_, err = p.ParseFile(tt.file, []byte("not a zip"), crs.CGCS2000)
 			} else {
-				_, err = p.ParseText(tt.text, "auto")
+				_, err = p.ParseText(tt.text, "auto", crs.CGCS2000)
 			}
 			var e *web.Error
 			if !errors.As(err, &e) {

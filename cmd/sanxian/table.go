@@ -39,6 +39,9 @@ func writeTable(w io.Writer, res *admission.CheckResult) {
 	if res.BufferM > 0 {
 		fmt.Fprintf(w, "｜缓冲 %s m", groupDigits(res.BufferM, 0))
 	}
+	if res.CRS != "" && res.CRS != "EPSG:4490" {
+		fmt.Fprintf(w, "｜输入坐标系 %s（已转换为 CGCS2000 经纬度）", res.CRS)
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w)
 	if a := res.Assessment; a != nil {

@@ -341,7 +341,8 @@ document.getElementById("showcoords").addEventListener("click", () => {
     return;
   }
   const kind = document.getElementById("coordkind").value;
-  parseSite({ method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text, kind }) }, "coordstatus", "坐标");
+  const crs = document.getElementById("coordcrs").value;
+  parseSite({ method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text, kind, crs }) }, "coordstatus", "坐标");
 });
 
 document.getElementById("sitefile").addEventListener("change", (ev) => {
@@ -350,6 +351,7 @@ document.getElementById("sitefile").addEventListener("change", (ev) => {
   document.getElementById("sitefilename").textContent = f.name;
   const fd = new FormData();
   fd.append("file", f, f.name);
+  fd.append("crs", document.getElementById("coordcrs").value);
   parseSite({ method: "POST", body: fd }, "filestatus", "文件 " + f.name).finally(() => { ev.target.value = ""; });
 });
 

@@ -26,7 +26,8 @@ const defaultLabels = {
 };
 const roleLabels = {
   name: "项目名称", industry: "行业代码", industry_name: "行业名称", construction: "建设性质", activity: "活动类型",
-  lon: "经度", lat: "纬度", wkt: "坐标串", buffer: "缓冲距离", crs: "坐标系", site: "项目位置",
+  lon: "经度", lat: "纬度", northing: "X（北坐标）", easting: "Y（东坐标）", wkt: "坐标串", buffer: "缓冲距离",
+  crs: "坐标系", site: "项目位置",
 };
 
 function el(tag, text, cls) {
@@ -113,6 +114,30 @@ function setUploadStatus(text, loading) {
   s.className = "fieldstatus" + (loading ? " loading" : "");
 }
 
+// ---- coordinate system ----
+
+const crsSelect = $("batch-crs");
+const crsOther = $("batch-crs-other");
+
+// syncCRS shows the free-text field when "other" is chosen.
+function syncCRS() {
+  $("batch-crs-other-label").hidden = crsSelect.value !== "other";
+}
+crsSelect.addEventListener("change", () => {
+  syncCRS();
+  if (crsSelect.value === "other") crsOther.focus();
+});
+syncCRS();
+
+// crsLabel names a coordinate system recorded with a job: the select's
+// text for the ones listed there, else the name.
+function crsLabel(name) {
+  for (const o of crsSelect.options) {
+    if (o.value === name) return o.textContent;
+  }
+  return name;
+}
+
 fileInput.addEventListener("change", () => {
   const f = fileInput.files[0];
   $("batch-filename").textContent = f ? `${f.name}（${humanBytes(f.size)}）` : "未选择文件";
@@ -144,8 +169,18 @@ form.addEventListener("submit", async (ev) => {
     $("batch-buffer").focus();
     return;
   }
+  let crs = crsSelect.value;
+  if (crs === "other") {
+    crs = crsOther.value.trim();
+    if (!crs) {
+      showFormError("请填写坐标系的 EPSG 代码或名称，如 EPSG:4507，或在列表中选择。");
+      crsOther.focus();
+      return;
+    }
+  }
   const fd = new FormData();
   fd.append("file", f, f.name);
+  fd.append("crs", crs);
   const name = $("batch-name").value.trim();
   if (name) fd.append("name", name);
   if (buffer !== "") fd.append("buffer_m", buffer);
@@ -155,6 +190,7 @@ form.addEventListener("submit", async (ev) => {
     const job = await api("/api/v1/batches", { method: "POST", body: fd });
     setUploadStatus(`已接受：共 ${fmt(job.total)} 行，正在排队筛查。`);
     form.reset();
+    syncCRS();
     $("batch-filename").textContent = "未选择文件";
     history.pushState({ job: job.id }, "", "?job=" + encodeURIComponent(job.id));
     follow(job.id, job);
@@ -163,6 +199,7 @@ form.addEventListener("submit", async (ev) => {
   } catch (err) {
     setUploadStatus("");
     showFormError("上传失败：" + err.message);
+    if (err.code === "unknown_crs") (crsSelect.value === "other" ? crsOther : crsSelect).focus();
   } finally {
     submit.disabled = false;
   }
@@ -267,6 +304,7 @@ function show(job, seq) {
   $("batch-job-title").textContent = job.name || job.file_name;
   const meta = [`文件：${job.file_name}`, `上传于 ${when(job.created_at)}`];
   if (job.options && job.options.buffer_m) meta.push(`缓冲 ${fmt(job.options.buffer_m)} m`);
+  if (job.options && job.options.crs) meta.push(`坐标系：${crsLabel(job.options.crs)}`);
   if (job.dataset) meta.push(`数据版本：${job.dataset}`);
   const roles = Object.entries((job.header && job.header.roles) || {}).sort((a, b) => a[1] - b[1])
     .map(([role, i]) => `${job.header.columns[i]}→${roleLabels[role] || role}`);
