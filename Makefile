@@ -28,18 +28,20 @@ browser-deps:
 	  fi; \
 	fi
 
-# Debian's PostgreSQL server for the tests that start a throwaway cluster
-# (internal/pgtest). Found like pgtest finds it: pg_config --bindir, else
+# Debian's PostgreSQL server and PostGIS for the tests that start a
+# throwaway cluster (internal/pgtest; PostGIS for the import from tables).
+# Found like pgtest finds it: pg_config --bindir, else
 # /usr/lib/postgresql/N/bin. Without root it only warns: those tests then
 # skip, except under CI where they fail.
 pg-deps:
 	@bindir=$$(pg_config --bindir 2>/dev/null); \
-	if [ ! -x "$$bindir/initdb" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	if { [ ! -x "$$bindir/initdb" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || \
+	   ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing Debian's postgresql for the database tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; \
+	    echo "installing Debian's postgresql and postgis for the database tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql postgresql-postgis >/dev/null; \
 	  else \
-	    echo "PostgreSQL's server is missing and this is not root: install it with apt-get install postgresql"; \
+	    echo "PostgreSQL's server or PostGIS is missing and this is not root: install them with apt-get install postgresql postgresql-postgis"; \
 	  fi; \
 	fi
 

@@ -1,0 +1,481 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net/url"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/sanxian/sanxian/admission"
+	"github.com/sanxian/sanxian/crs"
+	"github.com/sanxian/sanxian/data"
+)
+
+const importUsage = `用法：sanxian import --out 目录 [参数] 输入…
+
+把主管部门提供的文件导入为数据集目录（dataset.json、各图层 GeoJSON 和准入条款），
+先完整校验，有错误时不写出任何文件。输入可以是：
+  zip 压缩的 shapefile（一个压缩包可含多个 .shp，各为一个图层）、.shp（同目录下的
+  .dbf、.prj、.cpg 一并读取）、GeoJSON（FeatureCollection）、KML 或 KMZ，
+  以及 PostGIS 表：'postgres://用户:密码@主机:端口/库?table=模式.表名[&geom=几何列]'
+  （坐标系取自 SRID）。
+各输入属于哪个图层（区县、环境管控单元、生态保护红线、自然保护地、饮用水水源保护区、河流）
+按字段名识别（HJZHGKDYBM、ZHGKDYFL、STHJYSGKFQBM 等及其中文名），识别不了时请写映射文件。
+
+参数：
+  --out 目录          输出的数据集目录（必填）；已存在且不为空时需加 --force
+  --mapping 文件      映射文件（.yaml、.yml 或 .json）：各输入对应的图层与字段
+  --print-mapping     不导入，按识别结果输出映射文件模板（YAML）
+  --name 名称         数据集名称（必填，也可写在映射文件中）
+  --version 版本      版本号（必填，也可写在映射文件中）
+  --published 日期    发布日期 YYYY-MM-DD
+  --source 来源       数据来源（发布机关、文号）
+  --notice 说明       提示语，随每个核查结果返回
+  --crs 坐标系        没有 .prj 的输入所用坐标系，如 EPSG:4545（CGCS2000 3度带 CM 108°E）；
+                      不覆盖可识别的 .prj（要覆盖请在映射文件中为该输入写 crs）
+  --access-list 文件  准入清单（.xlsx 或 .csv）；它有条款的单元不再取属性表中的条款
+  --sliver-m2 面积    分区校验的碎片容差（平方米），默认 1
+  --format 格式       text（中文报告，默认）或 json
+  --force             替换已存在的输出目录
+
+退出码：0 已写出；1 输入无法读取或校验有错误（未写出任何文件）；2 参数错误。
+`
+
+type importConfig struct {
+	Out          string
+	MappingFile  string
+	PrintMapping bool
+	Info         admission.Info
+	CRS          string
+	AccessList   string
+	SliverM2     float64
+	Format       string
+	Force        bool
+	Inputs       []string
+}
+
+func parseImport(args []string) (importConfig, error) {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var c importConfig
+	var sliver string
+	fs.StringVar(&c.Out, "out", "", "")
+	fs.StringVar(&c.MappingFile, "mapping", "", "")
+	fs.BoolVar(&c.PrintMapping, "print-mapping", false, "")
+	fs.StringVar(&c.Info.Name, "name", "", "")
+	fs.StringVar(&c.Info.Version, "version", "", "")
+	fs.StringVar(&c.Info.Published, "published", "", "")
+	fs.StringVar(&c.Info.Source, "source", "", "")
+	fs.StringVar(&c.Info.Notice, "notice", "", "")
+	fs.StringVar(&c.CRS, "crs", "", "")
+	fs.StringVar(&c.AccessList, "access-list", "", "")
+	fs.StringVar(&sliver, "sliver-m2", strconv.FormatFloat(admission.DefaultSliverM2, 'g', -1, 64), "")
+	fs.StringVar(&c.Format, "format", "text", "")
+	fs.BoolVar(&c.Force, "force", false, "")
+	// Inputs may come before, between or after the flags.
+	for {
+		if err := fs.Parse(args); err != nil {
+			return c, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		c.Inputs = append(c.Inputs, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	switch {
+	case len(c.Inputs) == 0:
+		return c, errors.New("请给出要导入的文件（zip、.shp、GeoJSON、KML 或 KMZ）")
+	case c.Out == "" && !c.PrintMapping:
+		return c, errors.New("请用 --out 给出输出的数据集目录")
+	case c.Format != "text" && c.Format != "json":
+		return c, fmt.Errorf("--format 应为 text 或 json，收到 %q", c.Format)
+	}
+	if c.Info.Published != "" {
+		if _, err := time.Parse("2006-01-02", c.Info.Published); err != nil {
+			return c, fmt.Errorf("--published：%q 不是 YYYY-MM-DD 格式的日期", c.Info.Published)
+		}
+	}
+	if c.CRS != "" {
+		if _, err := crs.Parse(c.CRS); err != nil {
+			return c, fmt.Errorf("--crs：%v", strings.TrimPrefix(err.Error(), "crs: "))
+		}
+	}
+	v, err := strconv.ParseFloat(sliver, 64)
+	if err != nil || !(v > 0) || math.IsInf(v, 0) {
+		return c, fmt.Errorf("--sliver-m2：%q 不是正数（平方米），如 1 或 0.01", sliver)
+	}
+	c.SliverM2 = v
+	return c, nil
+}
+
+// importReport is the --format json output.
+type importReport struct {
+	// Status is "written", "invalid" (validation errors: nothing written)
+	// or "unreadable" (an input could not be read or understood).
+	Status   string               `json:"status"`
+	Out      string               `json:"out,omitempty"`
+	Checksum string               `json:"checksum,omitempty"`
+	Info     *admission.Info      `json:"info,omitempty"`
+	Sources  []data.ImportSource  `json:"sources"`
+	Layers   []importLayerSummary `json:"layers"`
+	Clauses  int                  `json:"clauses"`
+	Notes    []data.ImportWarning `json:"notes"`
+	Report   *admission.Report    `json:"validation,omitempty"`
+	Error    *importErrorJSON     `json:"error,omitempty"`
+	Timings  map[string]float64   `json:"timings_s"`
+}
+
+type importLayerSummary struct {
+	ID       string         `json:"id"`
+	Title    string         `json:"title"`
+	Role     admission.Role `json:"role"`
+	Kind     admission.Kind `json:"kind"`
+	Features int            `json:"features"`
+}
+
+type importErrorJSON struct {
+	Code     string   `json:"code"`
+	File     string   `json:"file,omitempty"`
+	Message  string   `json:"message"`
+	Fields   []string `json:"fields,omitempty"`
+	Template string   `json:"mapping_template,omitempty"`
+}
+
+func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseImport(args)
+	if err != nil {
+		return usageError(err, importUsage, stdout, stderr)
+	}
+	var mapping *data.Mapping
+	if cfg.MappingFile != "" {
+		raw, err := os.ReadFile(cfg.MappingFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "无法读取映射文件：%v\n", err)
+			return exitUsage
+		}
+		if mapping, err = data.ParseMapping(cfg.MappingFile, raw); err != nil {
+			fmt.Fprintf(stderr, "%v\n", err)
+			return exitUsage
+		}
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	var files []string
+	var tables []data.ImportTable
+	for _, in := range cfg.Inputs {
+		if !isPostGIS(in) {
+			files = append(files, in)
+			continue
+		}
+		t, err := readPostGIS(ctx, in)
+		if err != nil {
+			return importFailed(cfg, err, stdout, stderr)
+		}
+		tables = append(tables, t)
+	}
+	if cfg.PrintMapping {
+		tpl, err := data.ImportTemplate(ctx, files, mapping, tables...)
+		if err != nil {
+			return importFailed(cfg, err, stdout, stderr)
+		}
+		fmt.Fprint(stdout, tpl)
+		return exitOK
+	}
+	info := cfg.Info
+	if mapping != nil {
+		fill := func(dst *string, v string) {
+			if *dst == "" {
+				*dst = v
+			}
+		}
+		fill(&info.Name, mapping.Dataset.Name)
+		fill(&info.Version, mapping.Dataset.Version)
+		fill(&info.Published, mapping.Dataset.Published)
+	}
+	switch {
+	case strings.TrimSpace(info.Name) == "" || strings.TrimSpace(info.Version) == "":
+		return usageError(errors.New("请用 --name 和 --version 给出数据集名称和版本号（或写在映射文件的 dataset 中）"), importUsage, stdout, stderr)
+	case info.Published != "" && !importDate(info.Published):
+		return usageError(fmt.Errorf("映射文件中的 published %q 不是 YYYY-MM-DD 格式的日期", info.Published), importUsage, stdout, stderr)
+	}
+	if err := data.CheckImportOut(cfg.Out, cfg.Force); err != nil {
+		fmt.Fprintf(stderr, "输出目录不可用：%v\n", err)
+		return exitUsage
+	}
+	t0 := time.Now()
+	im, err := data.ReadImport(ctx, files, data.ImportOptions{Mapping: mapping, CRS: cfg.CRS, Info: cfg.Info, AccessList: cfg.AccessList, Tables: tables})
+	if err != nil {
+		return importFailed(cfg, err, stdout, stderr)
+	}
+	t1 := time.Now()
+	rep, sum, err := im.Save(cfg.Out, cfg.Force, admission.ValidateOptions{SliverM2: cfg.SliverM2})
+	t2 := time.Now()
+	timings := map[string]float64{"read": t1.Sub(t0).Seconds(), "validate_write": t2.Sub(t1).Seconds()}
+	rep.Dataset.Checksum = sum
+	status := "written"
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "写出数据集失败：%v\n", err)
+		return exitFail
+	case !rep.OK():
+		status = "invalid"
+	}
+	if cfg.Format == "json" {
+		out := importReport{Status: status, Info: &im.Contents.Info, Sources: im.Sources, Clauses: len(im.Contents.Rules.Clauses),
+			Notes: im.Warnings, Report: &rep, Timings: timings}
+		if out.Notes == nil {
+			out.Notes = []data.ImportWarning{}
+		}
+		if status == "written" {
+			out.Out, out.Checksum = cfg.Out, sum
+			out.Info.Checksum = sum
+		}
+		for _, l := range im.Contents.Layers {
+			out.Layers = append(out.Layers, importLayerSummary{ID: l.ID, Title: l.Title, Role: l.Role, Kind: l.Kind, Features: len(l.Features)})
+		}
+		if err := writeImportJSON(stdout, out); err != nil {
+			fmt.Fprintf(stderr, "输出 JSON 失败：%v\n", err)
+			return exitFail
+		}
+	} else {
+		writeImportText(stdout, im, rep, t1.Sub(t0), t2.Sub(t1))
+		if status == "written" {
+			fmt.Fprintf(stdout, "\n已写出数据集 %s（%s）。\n", cfg.Out, sum)
+		} else {
+			fmt.Fprintf(stderr, "数据集校验有 %d 个错误：未写出任何文件（%s 保持原样）。错误明细见上方报告。\n", len(rep.Errors), cfg.Out)
+		}
+	}
+	if status != "written" {
+		return exitFail
+	}
+	return exitOK
+}
+
+func importDate(s string) bool {
+	_, err := time.Parse("2006-01-02", s)
+	return err == nil
+}
+
+func writeImportJSON(w io.Writer, v any) error {
+	out, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", out)
+	return err
+}
+
+// importFailed reports an input that could not be read: the message, and
+// for an unrecognised layer or a missing column the mapping template.
+func importFailed(cfg importConfig, err error, stdout, stderr io.Writer) int {
+	var ie *data.ImportError
+	if !errors.As(err, &ie) {
+		if errors.Is(err, context.Canceled) {
+			fmt.Fprintln(stderr, "导入已取消，未写出任何文件。")
+			return exitFail
+		}
+		ie = &data.ImportError{Code: data.CodeImportRead, Message: err.Error()}
+	}
+	if cfg.Format == "json" {
+		out := importReport{Status: "unreadable", Sources: []data.ImportSource{}, Notes: []data.ImportWarning{}, Timings: map[string]float64{},
+			Error: &importErrorJSON{Code: ie.Code, File: ie.File, Message: ie.Message, Fields: ie.Fields, Template: ie.Template}}
+		if err := writeImportJSON(stdout, out); err != nil {
+			fmt.Fprintf(stderr, "输出 JSON 失败：%v\n", err)
+		}
+		return exitFail
+	}
+	fmt.Fprintf(stderr, "无法导入：%s\n", ie.Error())
+	if ie.Template != "" {
+		fmt.Fprintf(stderr, "\n映射文件模板（保存为 mapping.yaml，填写后用 --mapping mapping.yaml 再次导入）：\n\n%s", ie.Template)
+	}
+	return exitFail
+}
+
+// writeImportText prints what was read, the notes of the import and the
+// validation report.
+func writeImportText(w io.Writer, im *data.Import, rep admission.Report, read, validate time.Duration) {
+	fmt.Fprintf(w, "读取（%.1f 秒）：\n", read.Seconds())
+	for _, s := range im.Sources {
+		if s.Layer == data.LayerSkip {
+			fmt.Fprintf(w, "  %s：按映射文件跳过\n", s.Name)
+			continue
+		}
+		fmt.Fprintf(w, "  %s → %s（%s）：%s 个要素，%s 个顶点", s.Name, s.Layer, s.Detected, groupDigits(float64(s.Features), 0), groupDigits(float64(s.Vertices), 0))
+		if s.Encoding != "" {
+			fmt.Fprintf(w, "；属性编码 %s", s.Encoding)
+		}
+		fmt.Fprintf(w, "；坐标系 %s，来自 %s\n", s.CRSTitle, s.CRSFrom)
+		var cols []string
+		for _, role := range []string{"id", "name", "category"} {
+			if c, ok := s.Columns[role]; ok {
+				cols = append(cols, role+"="+c)
+			}
+		}
+		for _, d := range admission.Dimensions {
+			if c, ok := s.Columns[d]; ok {
+				cols = append(cols, d+"="+c)
+			}
+		}
+		if len(cols) > 0 {
+			fmt.Fprintf(w, "    字段：%s\n", strings.Join(cols, "，"))
+		}
+	}
+	var layers []string
+	for _, l := range im.Contents.Layers {
+		layers = append(layers, fmt.Sprintf("%s %s 个", l.ID, groupDigits(float64(len(l.Features)), 0)))
+	}
+	fmt.Fprintf(w, "图层：%s；准入条款 %s 条\n", strings.Join(layers, "，"), groupDigits(float64(len(im.Contents.Rules.Clauses)), 0))
+	if len(im.Warnings) > 0 {
+		fmt.Fprintf(w, "\n导入提示（%d）：\n", len(im.Warnings))
+		for i, n := range im.Warnings {
+			fmt.Fprintf(w, "  %d. %s\n", i+1, n)
+		}
+	}
+	fmt.Fprintln(w)
+	writeReport(w, rep, im.Contents.Layers, validate)
+}
+
+// isPostGIS reports whether an input names a PostGIS table.
+func isPostGIS(in string) bool {
+	return strings.HasPrefix(in, "postgres://") || strings.HasPrefix(in, "postgresql://")
+}
+
+// readPostGIS reads a PostGIS table as an import layer. The input is a
+// PostgreSQL URL with two parameters of ours: table (schema.table; the
+// schema defaults to public) and geom (the geometry column, needed only
+// when the table has several); the others go to PostgreSQL (sslmode…).
+// Attributes come through to_jsonb (numbers stay numbers), geometries
+// through ST_AsBinary(ST_Force2D(…)), the CRS from the column's SRID (or
+// the first row's). Rows are ordered by their attributes, so that the
+// same table gives the same dataset. Messages never show the password.
+func readPostGIS(ctx context.Context, raw string) (data.ImportTable, error) {
+	var t data.ImportTable
+	u, err := url.Parse(raw)
+	if err != nil {
+		return t, &data.ImportError{Code: data.CodeImportRead, Message: "PostGIS 输入不是有效的 URL，应为 postgres://用户:密码@主机:端口/库?table=模式.表名"}
+	}
+	q := u.Query()
+	table, geomCol := q.Get("table"), q.Get("geom")
+	q.Del("table")
+	q.Del("geom")
+	u.RawQuery = q.Encode()
+	schema, name := "public", table
+	if i := strings.LastIndex(table, "."); i >= 0 {
+		schema, name = table[:i], table[i+1:]
+	}
+	t.Name = "postgis:" + strings.TrimPrefix(u.Path, "/") + "/" + schema + "." + name
+	fail := func(format string, args ...any) (data.ImportTable, error) {
+		return data.ImportTable{}, &data.ImportError{File: t.Name, Code: data.CodeImportRead, Message: fmt.Sprintf(format, args...)}
+	}
+	if table == "" || name == "" {
+		return fail("PostGIS 输入缺少 table 参数，如 %s?table=public.units", u.Redacted())
+	}
+	conn, err := pgx.Connect(ctx, u.String())
+	if err != nil {
+		return fail("无法连接 PostgreSQL（%s）：%v", u.Redacted(), err)
+	}
+	defer conn.Close(context.Background())
+	type gcol struct {
+		name string
+		srid int
+	}
+	rows, err := conn.Query(ctx, `SELECT f_geometry_column, srid FROM geometry_columns WHERE f_table_schema = $1 AND f_table_name = $2 ORDER BY 1`, schema, name)
+	if err != nil {
+		return fail("无法读取 geometry_columns（数据库是否安装了 PostGIS？）：%v", err)
+	}
+	gcols, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (gcol, error) {
+		var c gcol
+		return c, r.Scan(&c.name, &c.srid)
+	})
+	if err != nil {
+		return fail("无法读取 geometry_columns：%v", err)
+	}
+	var g *gcol
+	for i := range gcols {
+		if geomCol == "" || gcols[i].name == geomCol {
+			if g != nil {
+				var names []string
+				for _, c := range gcols {
+					names = append(names, c.name)
+				}
+				return fail("表有多个几何列（%s）：请用 geom 参数指定", strings.Join(names, "、"))
+			}
+			g = &gcols[i]
+		}
+	}
+	if g == nil {
+		if geomCol != "" {
+			return fail("表中没有几何列 %s", geomCol)
+		}
+		return fail("表不存在，或没有 geometry 类型的列")
+	}
+	tbl, gid := pgx.Identifier{schema, name}.Sanitize(), pgx.Identifier{g.name}.Sanitize()
+	if g.srid == 0 {
+		if err := conn.QueryRow(ctx, `SELECT coalesce((SELECT ST_SRID(`+gid+`) FROM `+tbl+` WHERE `+gid+` IS NOT NULL LIMIT 1), 0)`).Scan(&g.srid); err != nil {
+			return fail("无法读取 SRID：%v", err)
+		}
+	}
+	if g.srid > 0 {
+		t.CRS, t.CRSFrom = "EPSG:"+strconv.Itoa(g.srid), "PostGIS SRID"
+	}
+	rows, err = conn.Query(ctx, `SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, tbl)
+	if err != nil {
+		return fail("无法读取表的列：%v", err)
+	}
+	cols, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fail("无法读取表的列：%v", err)
+	}
+	for _, c := range cols {
+		if c != g.name {
+			t.Fields = append(t.Fields, c)
+		}
+	}
+	rows, err = conn.Query(ctx, `SELECT to_jsonb(t) - $1::text, ST_AsBinary(ST_Force2D(t.`+gid+`)) FROM `+tbl+` AS t ORDER BY 1`, g.name)
+	if err != nil {
+		return fail("无法读取表：%v", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var props, geom []byte
+		if err := rows.Scan(&props, &geom); err != nil {
+			return fail("无法读取表：%v", err)
+		}
+		dec := json.NewDecoder(strings.NewReader(string(props)))
+		dec.UseNumber()
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil {
+			return fail("无法读取属性：%v", err)
+		}
+		row := make([]any, len(t.Fields))
+		for i, f := range t.Fields {
+			row[i] = m[f]
+		}
+		var gm orb.Geometry
+		if geom != nil {
+			if gm, err = wkb.Unmarshal(geom); err != nil {
+				return fail("第 %d 行的几何无法读取：%v", len(t.Rows)+1, err)
+			}
+		}
+		t.Rows = append(t.Rows, row)
+		t.Geometries = append(t.Geometries, gm)
+	}
+	if err := rows.Err(); err != nil {
+		return fail("无法读取表：%v", err)
+	}
+	return t, nil
+}
