@@ -37,6 +37,7 @@ const usage = `sanxian：生态环境分区管控（三线一单）选址核查
                   [--format table|json] [--data 目录]
   sanxian batch   项目清单.xlsx|.csv -o 结果.xlsx|.csv|.geojson [--data 目录]
   sanxian validate 数据集目录|--sample [--format text|json] [--sliver-m2 1]
+  sanxian diff    旧版本 新版本 [--format text|json] [--data 版本目录]
   sanxian import  --out 目录 [--mapping 映射.yaml] [--name 名称 --version 版本] [--crs EPSG:4545] 输入…
   sanxian version
 
@@ -45,6 +46,7 @@ const usage = `sanxian：生态环境分区管控（三线一单）选址核查
   check    在命令行核查一个场址，结果与 HTTP 接口相同
   batch    在命令行批量筛查项目清单（Excel 或 CSV），写出结果文件
   validate 校验数据集：几何、编码、分区的空隙与重叠、区县代码、准入条款
+  diff     比较两个数据集版本：单元的增删、边界（面积变化）、类别、名称与准入条款
   import   把 shapefile（zip）、GeoJSON、KML 导入为数据集目录，校验通过才写出
   version  显示版本
 
@@ -68,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return batchCmd(ctx, args[1:], stdout, stderr)
 	case "validate":
 		return validate(ctx, args[1:], stdout, stderr)
+	case "diff":
+		return diffCmd(ctx, args[1:], stdout, stderr)
 	case "import":
 		return importCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":

@@ -10,6 +10,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"strconv"
 	"strings"
@@ -18,7 +19,6 @@ import (
 
 	"github.com/sanxian/sanxian/admission"
 	"github.com/sanxian/sanxian/batch"
-	"github.com/sanxian/sanxian/data"
 	"github.com/sanxian/sanxian/geo"
 	"github.com/sanxian/sanxian/web"
 )
@@ -31,13 +31,18 @@ type serveConfig struct {
 	Web       web.Config
 	Tolerance geo.Tolerance
 	Batch     batchConfig
+	// AdminTokenFile is where the admin token was read from, if a file.
+	AdminTokenFile string
 }
 
 const serveUsage = `用法：sanxian serve [参数]
 
 启动 HTTP 服务。参数（括号内为环境变量，参数优先）：
   --addr 地址          监听地址，默认 :8080；用 127.0.0.1:0 取随机端口（SANXIAN_ADDR）
-  --data 目录          数据集目录（含 dataset.json；SANXIAN_DATA；默认为内置样例）
+  --data 目录          数据集目录（含 dataset.json；SANXIAN_DATA；默认为内置样例），或版本目录：
+                       每个子目录是一个版本（目录名即版本号），ACTIVE 文件写明启用的版本，
+                       没有 ACTIVE 时启用发布日期（published）最新的版本；
+                       收到 SIGHUP 时重新读取 ACTIVE 并加载（失败则继续使用原版本）
   --max-body 大小      请求体上限，默认 10MB（SANXIAN_MAX_BODY）
   --max-vertices 数    场址几何顶点上限，默认 100000（SANXIAN_MAX_VERTICES）
   --max-buffer 米      缓冲距离上限，默认 50000（SANXIAN_MAX_BUFFER）
@@ -50,6 +55,11 @@ const serveUsage = `用法：sanxian serve [参数]
                        离线可用（SANXIAN_TILES）；须为 CGCS2000/WGS84 经纬度对齐的瓦片
                        （如天地图、内网瓦片服务），高德、腾讯等 GCJ-02 底图会偏移数百米
   --tiles-attribution 文字  底图署名，显示在地图右下角（SANXIAN_TILES_ATTRIBUTION）
+
+管理接口（POST /api/v1/admin/datasets/{版本}/activate，启用数据集版本）：
+  --admin-token 令牌   管理令牌，请求头 Authorization: Bearer <令牌>（SANXIAN_ADMIN_TOKEN）；
+                       不配置时管理接口关闭（回答 404 admin_disabled）；建议 32 个以上随机字符
+  --admin-token-file 文件  从文件读取管理令牌（SANXIAN_ADMIN_TOKEN_FILE），免得令牌出现在进程列表中
 
 批量筛查（/batch 页面与 /api/v1/batches 接口）：
   --state-dir 目录     任务库所在目录（SQLite），默认 $XDG_STATE_HOME/sanxian 或
@@ -83,7 +93,12 @@ func parseServe(args []string) (serveConfig, error) {
 	fs.StringVar(&c.LogFormat, "log-format", envOr("SANXIAN_LOG_FORMAT", "text"), "")
 	fs.StringVar(&c.Web.TilesURL, "tiles", envOr("SANXIAN_TILES", ""), "")
 	fs.StringVar(&c.Web.TilesAttribution, "tiles-attribution", envOr("SANXIAN_TILES_ATTRIBUTION", ""), "")
+	fs.StringVar(&c.Web.AdminToken, "admin-token", envOr("SANXIAN_ADMIN_TOKEN", ""), "")
+	fs.StringVar(&c.AdminTokenFile, "admin-token-file", envOr("SANXIAN_ADMIN_TOKEN_FILE", ""), "")
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := readAdminToken(fs, &c); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
@@ -164,28 +179,12 @@ func parseTolerance(m2, ratio string) (geo.Tolerance, error) {
 	return tol, nil
 }
 
-// loadDataset reads, validates and indexes the dataset folder dir, or the
+// loadDataset reads, validates and indexes the dataset folder dir (the
+// active version when dir is a versions directory; see loadData), or the
 // embedded sample when dir is empty, with the given sliver tolerance.
 func loadDataset(dir string, tol geo.Tolerance) (*admission.Dataset, error) {
-	var (
-		c   data.Contents
-		err error
-	)
-	name := dir
-	if dir == "" {
-		name = "内置样例"
-		c, err = data.ReadDataset(data.Sample())
-	} else {
-		c, err = data.LoadDir(dir)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read dataset %s: %w", name, err)
-	}
-	d, err := c.Open(admission.Options{Tolerance: tol})
-	if err != nil {
-		return nil, fmt.Errorf("load dataset %s: %w", name, err)
-	}
-	return d, nil
+	d, _, _, err := loadData(dir, admission.Options{Tolerance: tol})
+	return d, err
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -196,16 +195,31 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	log := newLogger(cfg.LogFormat, stderr)
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	// SIGHUP reloads the dataset (see datasets.reload) instead of ending
+	// the process; registered before anything is served.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 
 	start := time.Now()
-	d, err := loadDataset(cfg.DataDir, cfg.Tolerance)
+	var store admission.Store
+	datasets, err := openDatasets(cfg.DataDir, admission.Options{Tolerance: cfg.Tolerance}, &store, log)
 	if err != nil {
 		log.Error("数据集加载失败", "error", err)
 		fmt.Fprintf(stderr, "数据集加载失败：%v\n", err)
 		return exitFail
 	}
-	var store admission.Store
-	store.Replace(d)
+	go func() {
+		for {
+			select {
+			case <-hup:
+				_ = datasets.reload() // logged
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	d := store.Current()
 	info := d.Info()
 	counts := make([]any, 0, 2*len(d.Layers()))
 	for _, l := range d.Layers() {
@@ -213,6 +227,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	log.Info("数据集已加载", "name", info.Name, "version", info.Version, "checksum", info.Checksum,
 		"duration", time.Since(start).Round(time.Millisecond), slog.Group("features", counts...))
+	if datasets.vers != nil {
+		log.Info("数据目录是版本目录", "active", datasets.serving.Load().id)
+	}
+	cfg.Web.Datasets = datasets.admin()
+	switch n := len(cfg.Web.AdminToken); {
+	case n == 0:
+		log.Info("管理接口未启用（未配置管理令牌）")
+	case n < 16:
+		log.Warn("管理接口已启用，但管理令牌少于 16 个字符，容易被猜中", "token_file", cfg.AdminTokenFile)
+	default:
+		log.Info("管理接口已启用", "token_file", cfg.AdminTokenFile)
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
