@@ -8,7 +8,7 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 LOADADDR ?= 127.0.0.1:18080
 
-.PHONY: all build run test deps browser-deps pg-deps vet fmt-check bench bench-batch loadtest sample sample-x10 clean
+.PHONY: all build run test deps browser-deps pg-deps vet fmt-check bench bench-batch bench-switch loadtest sample sample-x10 clean
 
 all: build
 
@@ -66,6 +66,12 @@ test: deps browser-deps pg-deps fmt-check vet
 # sample itself, each beside a naive baseline.
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./geo ./admission ./web
+
+# Dataset version switches under load: p99 of point checks while two
+# copies of the sample are activated back to back, against steady p99
+# (target ≤ 2×), with the built binary.
+bench-switch: deps
+	$(GO) test ./cmd/sanxian -run '^$$' -bench VersionSwitch -benchtime 1x
 
 # Batch screening end to end (read the list → check every row → write the
 # workbook) with the command line, under /usr/bin/time for wall time and

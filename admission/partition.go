@@ -3,12 +3,9 @@ package admission
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/engelsjk/polygol"
 	"github.com/paulmach/orb"
@@ -16,6 +13,7 @@ import (
 	"github.com/tidwall/rtree"
 
 	"github.com/sanxian/sanxian/geo"
+	"github.com/sanxian/sanxian/internal/parallel"
 )
 
 // Gap references: what the gaps of a partition layer are measured against.
@@ -88,10 +86,10 @@ type PartitionStats struct {
 func CheckPartition(l Layer, districts *Layer, opts ValidateOptions) Report {
 	var dl *partitionLayer
 	if districts != nil {
-		dl = newPartitionLayer(districts, nil)
+		dl = newPartitionLayer(districts, nil, opts.Workers)
 	}
 	r := newReport(opts)
-	st := newPartitionLayer(&l, nil).check(dl, opts.sliver(), &r)
+	st := newPartitionLayer(&l, nil, opts.Workers).check(dl, opts.sliver(), &r)
 	r.Stats.Partitions = append(r.Stats.Partitions, st)
 	return r
 }
@@ -107,13 +105,16 @@ type partitionLayer struct {
 	county []string
 	tree   rtree.RTreeG[int]
 	kept   int
+	// workers bounds the goroutines of the overlays (parallel.For).
+	workers int
 }
 
 // newPartitionLayer prepares l; ok, when not nil, marks the features with
-// a sound geometry (the others are left out).
-func newPartitionLayer(l *Layer, ok []bool) *partitionLayer {
+// a sound geometry (the others are left out); workers bounds the
+// goroutines of its overlays (parallel.For).
+func newPartitionLayer(l *Layer, ok []bool, workers int) *partitionLayer {
 	n := len(l.Features)
-	p := &partitionLayer{l: l, polys: make([]orb.MultiPolygon, n), bounds: make([]orb.Bound, n), areas: make([]float64, n), county: make([]string, n)}
+	p := &partitionLayer{l: l, polys: make([]orb.MultiPolygon, n), bounds: make([]orb.Bound, n), areas: make([]float64, n), county: make([]string, n), workers: workers}
 	for i, f := range l.Features {
 		if m := unitCodeRe.FindStringSubmatch(f.ID); m != nil {
 			p.county[i] = m[1]
@@ -135,7 +136,7 @@ func newPartitionLayer(l *Layer, ok []bool) *partitionLayer {
 		p.tree.Insert(b.Min, b.Max, i)
 		p.kept++
 	}
-	forEachParallel(len(p.polys), func(i int) {
+	parallel.For(p.workers, len(p.polys), func(i int) {
 		if p.polys[i] != nil {
 			p.areas[i] = geo.Area(p.polys[i])
 		}
@@ -305,7 +306,7 @@ func (p *partitionLayer) overlaps(sliver float64, r *Report, st *PartitionStats)
 	}
 	st.CandidatePairs = len(pairs)
 	res := make([]overlayResult, len(pairs))
-	forEachParallel(len(pairs), func(k int) {
+	parallel.For(p.workers, len(pairs), func(k int) {
 		i, j := pairs[k].i, pairs[k].j
 		box := clip.Bound(p.bounds[i], p.bounds[j])
 		a, b := p.clipped(i, box), p.clipped(j, box)
@@ -347,7 +348,7 @@ func (p *partitionLayer) overlaps(sliver float64, r *Report, st *PartitionStats)
 // gapsIn reports the parts of each district that no feature covers.
 func (p *partitionLayer) gapsIn(d *partitionLayer, sliver float64, r *Report, st *PartitionStats) {
 	res := make([]overlayResult, len(d.polys))
-	forEachParallel(len(d.polys), func(k int) {
+	parallel.For(p.workers, len(d.polys), func(k int) {
 		if d.polys[k] == nil {
 			return
 		}
@@ -384,7 +385,7 @@ func (p *partitionLayer) gapsIn(d *partitionLayer, sliver float64, r *Report, st
 // districts.
 func (p *partitionLayer) outside(d *partitionLayer, sliver float64, r *Report, st *PartitionStats) {
 	res := make([]overlayResult, len(p.polys))
-	forEachParallel(len(p.polys), func(i int) {
+	parallel.For(p.workers, len(p.polys), func(i int) {
 		if p.polys[i] == nil {
 			return
 		}
@@ -705,26 +706,4 @@ func spaced(label string) string {
 		return label
 	}
 	return label + " "
-}
-
-// forEachParallel calls fn(0) … fn(n-1) on every core and returns when all
-// calls are done.
-func forEachParallel(n int, fn func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				fn(i)
-			}
-		}()
-	}
-	wg.Wait()
 }

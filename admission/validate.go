@@ -4,14 +4,13 @@ import (
 	"fmt"
 	"math"
 	"regexp"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/paulmach/orb"
 
 	"github.com/sanxian/sanxian/geo"
+	"github.com/sanxian/sanxian/internal/parallel"
 )
 
 // Problem is one validation finding, located by layer, feature id and,
@@ -142,6 +141,10 @@ type ValidateOptions struct {
 	// Industries is the GB/T 4754-2017 classification the clauses'
 	// industry codes are checked against; nil means the embedded one.
 	Industries *Industries
+	// Workers bounds the goroutines of the geometry and overlay checks;
+	// zero or negative means GOMAXPROCS, one runs them all on the calling
+	// goroutine.
+	Workers int
 }
 
 func (o ValidateOptions) sliver() float64 {
@@ -230,7 +233,7 @@ func (r *Report) warn(ps ...Problem) {
 func ValidateDataset(info Info, layers []Layer, rules Rules, opts ValidateOptions) Report {
 	r := newReport(opts)
 	r.Dataset = DatasetRef{Name: info.Name, Version: info.Version, Checksum: info.Checksum, Synthetic: info.Synthetic}
-	probs, geomOK := validate(info, layers)
+	probs, geomOK := validate(info, layers, opts.Workers)
 	r.fail(probs...)
 
 	ind := opts.Industries
@@ -251,7 +254,7 @@ func ValidateDataset(info Info, layers []Layer, rules Rules, opts ValidateOption
 		l := &layers[i]
 		if l.ID == LayerDistricts && l.Kind == KindPolygon && len(l.Features) > 0 {
 			if allTrue(geomOK[i]) {
-				districts = newPartitionLayer(l, geomOK[i])
+				districts = newPartitionLayer(l, geomOK[i], opts.Workers)
 			} else {
 				unusable = true
 			}
@@ -270,7 +273,7 @@ func ValidateDataset(info Info, layers []Layer, rules Rules, opts ValidateOption
 					Message: "区县图层有无效几何，未能核查管控单元是否铺满各区县、是否位于区县之外；空隙只按单元自身的外轮廓查找（只能发现内部空洞）"})
 			}
 		}
-		p := newPartitionLayer(l, geomOK[i])
+		p := newPartitionLayer(l, geomOK[i], opts.Workers)
 		if l.ID == LayerDistricts && districts != nil {
 			p = districts
 		}
@@ -444,7 +447,7 @@ func CategoryDigit(category string) (byte, bool) {
 // rings, finite in-range coordinates, no self-intersection, …). It
 // returns nil when the dataset is sound.
 func Validate(info Info, layers []Layer) error {
-	probs, _ := validate(info, layers)
+	probs, _ := validate(info, layers, 0)
 	if len(probs) == 0 {
 		return nil
 	}
@@ -452,8 +455,9 @@ func Validate(info Info, layers []Layer) error {
 }
 
 // validate returns Validate's problems and, per layer and feature,
-// whether the feature's geometry is sound.
-func validate(info Info, layers []Layer) ([]Problem, [][]bool) {
+// whether the feature's geometry is sound; workers bounds the goroutines
+// of the geometry checks (parallel.For).
+func validate(info Info, layers []Layer, workers int) ([]Problem, [][]bool) {
 	var probs []Problem
 	geomOK := make([][]bool, len(layers))
 	add := func(p Problem) { probs = append(probs, p) }
@@ -483,7 +487,7 @@ func validate(info Info, layers []Layer) ([]Problem, [][]bool) {
 		if l.Kind != KindPolygon && l.Kind != KindLine && l.Kind != KindPoint {
 			add(Problem{Layer: l.ID, Code: CodeLayer, Message: fmt.Sprintf("几何类别 kind=%q 无效，应为 polygon、line 或 point", l.Kind)})
 		}
-		fp, ok := validateFeatures(l)
+		fp, ok := validateFeatures(l, workers)
 		probs = append(probs, fp...)
 		geomOK[i] = ok
 	}
@@ -504,7 +508,7 @@ func kindOf(g orb.Geometry) Kind {
 
 // validateFeatures returns the problems of l's features and, per
 // feature, whether its geometry is sound.
-func validateFeatures(l Layer) ([]Problem, []bool) {
+func validateFeatures(l Layer, workers int) ([]Problem, []bool) {
 	var probs []Problem
 	seen := make(map[string]bool, len(l.Features))
 	for i, f := range l.Features {
@@ -522,22 +526,9 @@ func validateFeatures(l Layer) ([]Problem, []bool) {
 	// Geometry checks are the costly part: spread them over the cores and
 	// report in feature order.
 	geomProbs := make([]*Problem, len(l.Features))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				geomProbs[i] = checkGeometry(l, l.Features[i])
-			}
-		}()
-	}
-	for i := range l.Features {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel.For(workers, len(l.Features), func(i int) {
+		geomProbs[i] = checkGeometry(l, l.Features[i])
+	})
 	ok := make([]bool, len(geomProbs))
 	for i, p := range geomProbs {
 		if p != nil {

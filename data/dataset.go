@@ -272,7 +272,7 @@ func (c Contents) Open(opts admission.Options) (*admission.Dataset, error) {
 
 func writeGzip(name string, content []byte) error {
 	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw, err := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
 	if err != nil {
 		return err
 	}

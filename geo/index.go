@@ -5,14 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"sort"
-	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
 	"github.com/paulmach/orb/planar"
 	"github.com/tidwall/rtree"
+
+	"github.com/sanxian/sanxian/internal/parallel"
 )
 
 // LayerSpec is one layer handed to NewIndex: its id and the geometry of
@@ -31,6 +31,10 @@ type IndexOptions struct {
 	// MaxPieceVertices bounds the pieces large polygons and lines are split
 	// into; zero means 64 (measured best on the sample: see docs/architecture.md).
 	MaxPieceVertices int
+	// Workers bounds the goroutines that cut features into pieces; zero
+	// or negative means GOMAXPROCS. One does all the work on the calling
+	// goroutine (and so on its OS thread, whatever priority that has).
+	Workers int
 }
 
 // ErrMixedLayer reports a layer whose features are not all of one
@@ -162,38 +166,24 @@ func NewIndex(layers []LayerSpec, opts IndexOptions) (*Index, error) {
 		x.byID[spec.ID] = li
 	}
 	for _, li := range x.layers {
-		li.build(maxV)
+		li.build(maxV, opts.Workers)
 	}
 	return x, nil
 }
 
-func (li *layerIndex) build(maxV int) {
+func (li *layerIndex) build(maxV, workers int) {
 	n := len(li.geoms)
 	li.bounds = make([]orb.Bound, n)
 	li.areas = make([]float64, n)
 	perFeat := make([][]piece, n)
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				g := li.geoms[i]
-				li.bounds[i] = g.Bound()
-				perFeat[i] = splitFeature(int32(i), g, maxV)
-				for _, p := range perFeat[i] {
-					li.areas[i] += p.area
-				}
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel.For(workers, n, func(i int) {
+		g := li.geoms[i]
+		li.bounds[i] = g.Bound()
+		perFeat[i] = splitFeature(int32(i), g, maxV)
+		for _, p := range perFeat[i] {
+			li.areas[i] += p.area
+		}
+	})
 	for i, ps := range perFeat {
 		li.featIdx.Insert(li.bounds[i].Min, li.bounds[i].Max, int32(i))
 		li.pieces = append(li.pieces, ps...)

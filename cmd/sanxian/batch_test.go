@@ -243,7 +243,7 @@ var (
 
 // sanxianBinary builds the command once per test run (a real process is
 // needed to kill -9 it).
-func sanxianBinary(t *testing.T) string {
+func sanxianBinary(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "sanxian-bin-*")
@@ -268,7 +268,7 @@ type proc struct {
 	stderr *syncBuffer
 }
 
-func startProc(t *testing.T, args ...string) *proc {
+func startProc(t testing.TB, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(sanxianBinary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	stdout := &syncBuffer{}

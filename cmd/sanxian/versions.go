@@ -19,8 +19,11 @@ import (
 
 // loadData reads, validates and indexes what --data names: the active
 // version of a versions directory (vers and id are then set), a single
-// dataset folder, or the embedded sample when dir is empty.
+// dataset folder, or the embedded sample when dir is empty. A folder gets
+// the full validation (admission.Options.FullValidation: a partition
+// overlap refuses it); the embedded sample is validated by its tests.
 func loadData(dir string, opts admission.Options) (d *admission.Dataset, vers *data.Versions, id string, err error) {
+	opts.FullValidation = dir != ""
 	var c data.Contents
 	name := dir
 	if dir == "" {
@@ -94,6 +97,7 @@ type datasets struct {
 	log   *slog.Logger
 
 	switching chan struct{} // holds a token while a version is loaded and swapped in
+	bg        background    // loads next to serving run here, on one low-priority thread
 	serving   atomic.Pointer[servingVersion]
 	diffs     diffCache
 }
@@ -122,6 +126,7 @@ func openDatasets(dir string, opts admission.Options, store *admission.Store, lo
 	if id == "" {
 		id = d.Info().Version
 	}
+	ds.logWarnings(id, d)
 	ds.swap(id, d)
 	return ds, nil
 }
@@ -151,13 +156,32 @@ func (ds *datasets) servingRef() *admission.DatasetRef {
 	return nil
 }
 
-// load reads, validates and indexes version id.
-func (ds *datasets) load(id string) (*admission.Dataset, error) {
+// load reads, fully validates and indexes version id to serve it, in the
+// background (see background), next to the serving version.
+func (ds *datasets) load(id string) (d *admission.Dataset, err error) {
+	ds.bg.run(func() { d, err = ds.open(id, true) })
+	return d, err
+}
+
+// open reads, validates and indexes version id on the calling goroutine:
+// fully validated when it is to serve, with Validate's checks only (for a
+// diff) otherwise.
+func (ds *datasets) open(id string, serve bool) (*admission.Dataset, error) {
 	c, err := ds.vers.Load(id)
 	if err != nil {
 		return nil, err
 	}
-	return c.Open(ds.opts)
+	opts := ds.backgroundOpts()
+	opts.FullValidation = serve
+	return c.Open(opts)
+}
+
+// backgroundOpts are the options of a load next to serving: the full
+// validation, all of it on the calling goroutine (see background).
+func (ds *datasets) backgroundOpts() admission.Options {
+	opts := ds.opts
+	opts.FullValidation, opts.Workers = true, 1
+	return opts
 }
 
 // versionError turns a failure to find or load version id into an API
@@ -230,12 +254,30 @@ func (ds *datasets) Activate(ctx context.Context, id string) (admission.DatasetR
 
 func (ds *datasets) logSwitch(msg, id string, d *admission.Dataset, prev *servingVersion, start time.Time) {
 	info := d.Info()
+	ds.logWarnings(id, d)
 	attrs := []any{"version_id", id, "name", info.Name, "version", info.Version, "checksum", info.Checksum,
-		"duration", time.Since(start).Round(time.Millisecond)}
+		"warnings", len(d.Warnings()), "duration", time.Since(start).Round(time.Millisecond)}
 	if prev != nil {
 		attrs = append(attrs, "previous", prev.id, "previous_checksum", prev.d.Info().Checksum)
 	}
 	ds.log.Info(msg, attrs...)
+}
+
+// maxLoggedWarnings bounds the validation warnings logged for one load;
+// 'sanxian validate' lists them all.
+const maxLoggedWarnings = 20
+
+// logWarnings logs the full validation's warnings of version id (gaps,
+// units outside the districts, retired codes …): they do not stop a load.
+func (ds *datasets) logWarnings(id string, d *admission.Dataset) {
+	ws := d.Warnings()
+	for i, w := range ws {
+		if i == maxLoggedWarnings {
+			ds.log.Warn("更多校验警告未列出，请运行 sanxian validate 查看全部", "version_id", id, "warnings", len(ws))
+			break
+		}
+		ds.log.Warn("数据集校验警告", "version_id", id, "code", w.Code, "layer", w.Layer, "feature", w.Feature, "message", w.Message)
+	}
 }
 
 // reload re-reads ACTIVE (or the single dataset folder) and swaps in what
@@ -251,7 +293,12 @@ func (ds *datasets) reload() error {
 	defer ds.unlock()
 	start := time.Now()
 	ds.log.Info("收到重新加载信号，重新读取数据集", "data", ds.dir)
-	d, _, id, err := loadData(ds.dir, ds.opts)
+	var (
+		d   *admission.Dataset
+		id  string
+		err error
+	)
+	ds.bg.run(func() { d, _, id, err = loadData(ds.dir, ds.backgroundOpts()) })
 	if err != nil {
 		ds.log.Error("重新加载失败，继续使用当前版本", "error", err, "serving", ds.serving.Load().id)
 		return err
@@ -337,14 +384,17 @@ func (ds *datasets) computeDiff(key string, call *diffCall, from, to string, cac
 	c := &ds.diffs
 	c.sem <- struct{}{}
 	start := time.Now()
-	a, err := ds.diffSide("from", from)
-	var b *admission.Dataset
-	if err == nil {
-		b, err = ds.diffSide("to", to)
-	}
-	if err == nil {
+	var err error
+	ds.bg.run(func() {
+		var a, b *admission.Dataset
+		if a, err = ds.diffSide("from", from); err != nil {
+			return
+		}
+		if b, err = ds.diffSide("to", to); err != nil {
+			return
+		}
 		call.res = admission.Diff(a, b)
-	}
+	})
 	call.err = err
 	<-c.sem
 	c.mu.Lock()
@@ -375,7 +425,7 @@ func (ds *datasets) diffSide(parameter, id string) (*admission.Dataset, error) {
 			return s.d, nil
 		}
 	}
-	d, err := ds.load(id)
+	d, err := ds.open(id, false)
 	if err != nil {
 		return nil, ds.versionError(parameter, id, err, nil)
 	}

@@ -165,7 +165,7 @@ func (f versionsFixture) checkProbe(body []byte) (string, error) {
 }
 
 // call sends one request and returns status and body.
-func call(t *testing.T, client *http.Client, method, url, token string) (int, []byte) {
+func call(t testing.TB, client *http.Client, method, url, token string) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, nil)
 	require.NoError(t, err)
