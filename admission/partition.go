@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/engelsjk/polygol"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
 	"github.com/tidwall/rtree"
@@ -313,7 +312,7 @@ func (p *partitionLayer) overlaps(sliver float64, r *Report, st *PartitionStats)
 		if len(a) == 0 || len(b) == 0 || !overlapping(a.Bound(), b.Bound()) {
 			return // e.g. two units of the same district far apart
 		}
-		mp, err := polygonOverlay(opIntersection, a, b)
+		mp, err := geo.Overlay(geo.Intersection, a, b)
 		if err != nil {
 			res[k].err = err
 			return
@@ -450,7 +449,7 @@ func subtract(subject orb.MultiPolygon, box orb.Bound, src *partitionLayer, idx 
 	if len(head) == 0 {
 		head, rest = rest, nil
 	}
-	res, err := polygonOverlay(opDifference, subject, src.clippedAll(head, box)...)
+	res, err := geo.Overlay(geo.Difference, subject, src.clippedAll(head, box)...)
 	if err != nil || len(res) == 0 || len(rest) == 0 {
 		return res, err
 	}
@@ -464,7 +463,7 @@ func subtract(subject orb.MultiPolygon, box orb.Bound, src *partitionLayer, idx 
 	if len(near) == 0 {
 		return res, nil
 	}
-	return polygonOverlay(opDifference, res, src.clippedAll(near, rb)...)
+	return geo.Overlay(geo.Difference, res, src.clippedAll(near, rb)...)
 }
 
 func (p *partitionLayer) clippedAll(idx []int, box orb.Bound) []orb.MultiPolygon {
@@ -488,7 +487,7 @@ func (p *partitionLayer) holes(sliver float64, r *Report, st *PartitionStats) {
 	if len(all) == 0 {
 		return
 	}
-	union, err := polygonOverlay(opUnion, all[0], all[1:]...)
+	union, err := geo.Overlay(geo.Union, all[0], all[1:]...)
 	if err != nil {
 		st.Failed++
 		r.warn(Problem{Layer: p.l.ID, Code: CodeCheckFailed, Message: fmt.Sprintf("无法计算图层的并集（%v），空隙未能核查", err)})
@@ -509,7 +508,7 @@ func (p *partitionLayer) holes(sliver float64, r *Report, st *PartitionStats) {
 			}
 			gap := hole
 			if len(islands) > 0 {
-				if gap, err = polygonOverlay(opDifference, hole, islands...); err != nil {
+				if gap, err = geo.Overlay(geo.Difference, hole, islands...); err != nil {
 					st.Failed++
 					continue
 				}
@@ -537,95 +536,6 @@ func sortByArea(ps []Problem) {
 		}
 		return ps[i].Feature < ps[j].Feature
 	})
-}
-
-type overlayOp uint8
-
-const (
-	opIntersection overlayOp = iota
-	opDifference
-	opUnion
-)
-
-// polygonOverlay runs a polygol boolean operation (Martínez–Rueda–Feito) and
-// turns a panic of the library into an error.
-func polygonOverlay(op overlayOp, subject orb.MultiPolygon, others ...orb.MultiPolygon) (res orb.MultiPolygon, err error) {
-	defer func() {
-		if rec := recover(); rec != nil {
-			res, err = nil, fmt.Errorf("几何运算失败：%v", rec)
-		}
-	}()
-	s := toPolygol(subject)
-	if len(s) == 0 {
-		return nil, nil
-	}
-	var more []polygol.Geom
-	for _, o := range others {
-		if g := toPolygol(o); len(g) > 0 {
-			more = append(more, g)
-		}
-	}
-	var out polygol.Geom
-	switch op {
-	case opIntersection:
-		if len(more) == 0 {
-			return nil, nil
-		}
-		out, err = polygol.Intersection(s, more...)
-	case opDifference:
-		if len(more) == 0 {
-			return subject, nil
-		}
-		out, err = polygol.Difference(s, more...)
-	case opUnion:
-		out, err = polygol.Union(s, more...)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("几何运算失败：%w", err)
-	}
-	return fromPolygol(out), nil
-}
-
-func toPolygol(mp orb.MultiPolygon) polygol.Geom {
-	g := make(polygol.Geom, 0, len(mp))
-	for _, p := range mp {
-		poly := make([][][]float64, 0, len(p))
-		for k, r := range p {
-			if len(r) < 4 {
-				if k == 0 {
-					break // no shell: the holes mean nothing
-				}
-				continue
-			}
-			ring := make([][]float64, len(r))
-			flat := make([]float64, 2*len(r))
-			for i, pt := range r {
-				flat[2*i], flat[2*i+1] = pt[0], pt[1]
-				ring[i] = flat[2*i : 2*i+2 : 2*i+2]
-			}
-			poly = append(poly, ring)
-		}
-		if len(poly) > 0 {
-			g = append(g, poly)
-		}
-	}
-	return g
-}
-
-func fromPolygol(g polygol.Geom) orb.MultiPolygon {
-	mp := make(orb.MultiPolygon, 0, len(g))
-	for _, p := range g {
-		poly := make(orb.Polygon, 0, len(p))
-		for _, r := range p {
-			ring := make(orb.Ring, len(r))
-			for i, c := range r {
-				ring[i] = orb.Point{c[0], c[1]}
-			}
-			poly = append(poly, ring)
-		}
-		mp = append(mp, poly)
-	}
-	return mp
 }
 
 // interiorPoint returns a point inside polygon p, away from its boundary

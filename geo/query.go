@@ -6,7 +6,6 @@ import (
 	"math"
 	"sort"
 
-	"github.com/engelsjk/polygol"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
 )
@@ -326,50 +325,13 @@ func (li *layerIndex) overlapArea(s *site, f int32, pcs []int32) (area float64, 
 			area += p.cutArea(sc)
 			continue
 		}
-		res, err := polygol.Intersection(toPolygol(sc), toPolygol(orb.MultiPolygon{p.poly}))
+		res, err := Overlay(Intersection, sc, orb.MultiPolygon{p.poly})
 		if err != nil {
 			return 0, fmt.Errorf("overlay: %w", err)
 		}
-		area += p.cutArea(fromPolygol(res))
+		area += p.cutArea(res)
 	}
 	return area, nil
-}
-
-func toPolygol(mp orb.MultiPolygon) polygol.Geom {
-	g := make(polygol.Geom, 0, len(mp))
-	for _, p := range mp {
-		poly := make([][][]float64, 0, len(p))
-		for _, r := range p {
-			if len(r) < 4 {
-				continue
-			}
-			ring := make([][]float64, len(r))
-			for i, pt := range r {
-				ring[i] = []float64{pt[0], pt[1]}
-			}
-			poly = append(poly, ring)
-		}
-		if len(poly) > 0 {
-			g = append(g, poly)
-		}
-	}
-	return g
-}
-
-func fromPolygol(g polygol.Geom) orb.MultiPolygon {
-	mp := make(orb.MultiPolygon, 0, len(g))
-	for _, p := range g {
-		poly := make(orb.Polygon, 0, len(p))
-		for _, r := range p {
-			ring := make(orb.Ring, len(r))
-			for i, c := range r {
-				ring[i] = orb.Point{c[0], c[1]}
-			}
-			poly = append(poly, ring)
-		}
-		mp = append(mp, poly)
-	}
-	return mp
 }
 
 // featureInsideSite reports whether some vertex of the feature's pieces

@@ -16,7 +16,7 @@ import (
 // for concurrent use with distinct i. n ≤ 0 calls nothing.
 func For(workers, n int, fn func(i int)) {
 	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+		workers = Workers()
 	}
 	workers = min(workers, n)
 	if workers <= 1 {
@@ -42,3 +42,6 @@ func For(workers, n int, fn func(i int)) {
 	}
 	wg.Wait()
 }
+
+// Workers is the default number of workers: GOMAXPROCS.
+func Workers() int { return runtime.GOMAXPROCS(0) }
