@@ -360,7 +360,10 @@ func (li *layerIndex) featureInsideSite(s *site, pcs []int32) bool {
 // real edge (or vertex, for point features) among pcs, looking no further
 // than limit metres; ok is false when nothing is that near. Pieces are
 // visited nearest bound first and the search stops once a piece's bound
-// is farther than the best edge found.
+// is farther than the best edge found. The local metric only ranks: every
+// pair of points within its margin of the best is measured geodesically
+// and the shortest geodesic wins, so that two parts of a feature almost
+// equally far cannot be mistaken for each other.
 func (li *layerIndex) distance(s *site, pcs []int32, limit float64) (float64, bool) {
 	dLon, dLat := s.degreesFor(limit)
 	type cand struct {
@@ -372,18 +375,31 @@ func (li *layerIndex) distance(s *site, pcs []int32, limit float64) (float64, bo
 		order = append(order, cand{pi, s.m.boundDist2(s.bound, li.pieces[pi].bound)})
 	}
 	sort.Slice(order, func(i, j int) bool { return order[i].lb < order[j].lb })
+	// metricMargin bounds, squared, how much farther than the best a pair
+	// can look in the local metric and still be the geodesic nearest.
+	const metricMargin = 1.01 * 1.01
+	type pair struct {
+		s, f orb.Point
+		d    float64 // squared local distance
+	}
 	best := math.Inf(1)
-	var bs, bf orb.Point
+	var near []pair
+	record := func(sp, fp orb.Point, d float64) {
+		if d > best*metricMargin+1e-6 {
+			return
+		}
+		best = math.Min(best, d)
+		near = append(near, pair{sp, fp, d})
+	}
 	consider := func(a, b orb.Point) {
 		if s.dim == dimPoint {
 			for _, pt := range s.points {
 				if onSegment(a, b, pt) {
-					best, bs, bf = 0, pt, pt
+					record(pt, pt, 0)
 					return
 				}
-				if n, d := s.m.nearestOnSegment(a, b, pt); d < best {
-					best, bs, bf = d, pt, n
-				}
+				n, d := s.m.nearestOnSegment(a, b, pt)
+				record(pt, n, d)
 			}
 			return
 		}
@@ -394,16 +410,12 @@ func (li *layerIndex) distance(s *site, pcs []int32, limit float64) (float64, bo
 		}
 		s.segmentsNear(eb, func(k int) bool {
 			sp, fp, d := s.m.nearestSegments(s.segs[k].a, s.segs[k].b, a, b)
-			if d < best {
-				best, bs, bf = d, sp, fp
-			}
+			record(sp, fp, d)
 			return best > 0
 		})
 	}
 	for _, c := range order {
-		// The local metric is only a guide: keep a 1 % margin before
-		// trusting a bound to be farther than the best edge.
-		if c.lb > best*1.02+1e-6 {
+		if c.lb > best*metricMargin+1e-6 {
 			break
 		}
 		p := &li.pieces[c.pi]
@@ -430,6 +442,11 @@ func (li *layerIndex) distance(s *site, pcs []int32, limit float64) (float64, bo
 	if math.IsInf(best, 1) {
 		return 0, false
 	}
-	d := Distance(bs, bf)
+	d := math.Inf(1)
+	for _, pr := range near {
+		if pr.d <= best*metricMargin+1e-6 {
+			d = math.Min(d, Distance(pr.s, pr.f))
+		}
+	}
 	return d, d <= limit
 }
