@@ -64,6 +64,9 @@ const (
 	ExplBoundaryTouch   = "boundary_touch"
 	ExplBufferEdge      = "buffer_edge"
 	ExplSliver          = "sliver"
+	// ExplSanxianDistance is a real sanxian error, explained: its
+	// distance is farther from the reference than PostGIS's.
+	ExplSanxianDistance = "sanxian_distance"
 	ExplUnexplained     = "unexplained"
 )
 
@@ -74,6 +77,7 @@ var Explanations = map[string]string{
 	ExplBoundaryTouch:   "the site lies on or within 1 mm of the feature's boundary: one engine's floating-point predicate (sanxian: planar orientation in float64; PostGIS: GEOS) puts it exactly on the boundary, the other just off it",
 	ExplBufferEdge:      "the feature is at the edge of the buffer (distance within 1 cm of buffer_m): the engines' geodesic distances differ by less than that",
 	ExplSliver:          "both overlap areas are below sanxian's sliver tolerance (1 m²): the overlay libraries (polygol, GEOS) differ on a degenerate overlap",
+	ExplSanxianDistance: "a real sanxian error: its distance is longer than the brute-force geodesic reference, which PostGIS matches. geo picks the nearest candidate with a local equirectangular metric (1 degree of latitude = 110,574 m everywhere, 0.3 % short at 31°N) and measures only that one geodesically, so of two candidates within about 0.3 % of each other it can report the farther",
 	ExplUnexplained:     "not accounted for: a real disagreement",
 }
 
@@ -569,8 +573,11 @@ func explain(ctx context.Context, cfg Config, q Query, d *Disagreement) error {
 		ref := ReferenceDistance(q.Site, f.Geometry, math.Max(sx, pg))
 		d.ReferenceM = &ref
 		// sanxian rounds to 0.01 m: half of that is the rounding.
-		if within(sx, ref, tol.DistanceAbs, tol.DistanceRel) && pg > ref {
+		switch {
+		case within(sx, ref, tol.DistanceAbs, tol.DistanceRel) && pg > ref:
 			d.Explanation = ExplPostGISDistance
+		case within(pg, ref, tol.DistanceAbs, tol.DistanceRel) && sx > ref:
+			d.Explanation = ExplSanxianDistance
 		}
 	}
 	return nil
@@ -580,6 +587,10 @@ func explain(ctx context.Context, cfg Config, q Query, d *Disagreement) error {
 // agreement: sanxian's documented boundary rule, or a PostGIS distance
 // shown too long by the reference while sanxian's matches it.
 func Agrees(expl string) bool { return expl == ExplBoundaryRule || expl == ExplPostGISDistance }
+
+// SanxianError reports whether a disagreement of class expl is an error
+// on sanxian's side (or not accounted for at all).
+func SanxianError(expl string) bool { return expl == ExplSanxianDistance || expl == ExplUnexplained }
 
 // loadAverage returns the first three fields of /proc/loadavg, or "".
 func loadAverage() string {

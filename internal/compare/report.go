@@ -49,7 +49,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 
 	b.WriteString("Targets: ")
 	b.WriteString(target("agreement", r.AgreementPct, TargetAgreementPct, "%"))
-	fmt.Fprintf(&b, " (identical answers: %.2f %%; unexplained disagreements: %d)", r.IdenticalPct, r.ByExplanation[ExplUnexplained])
+	fmt.Fprintf(&b, " (identical answers: %.2f %%; sanxian errors: %d; unexplained: %d)", r.IdenticalPct, r.ByExplanation[ExplSanxianDistance], r.ByExplanation[ExplUnexplained])
 	for _, c := range r.Classes {
 		switch c.Class {
 		case ClassPoint:
