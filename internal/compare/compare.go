@@ -572,7 +572,8 @@ func explain(ctx context.Context, cfg Config, q Query, d *Disagreement) error {
 		sx, pg := val(d.Sanxian.DistanceM), val(d.PostGIS.DistanceM)
 		ref := ReferenceDistance(q.Site, f.Geometry, math.Max(sx, pg))
 		d.ReferenceM = &ref
-		// sanxian rounds to 0.01 m: half of that is the rounding.
+		// Whichever engine the reference confirms (sanxian rounds to
+		// 0.01 m, within DistanceAbs).
 		switch {
 		case within(sx, ref, tol.DistanceAbs, tol.DistanceRel) && pg > ref:
 			d.Explanation = ExplPostGISDistance

@@ -214,3 +214,38 @@ func TestAgreesWithPostGIS(t *testing.T) {
 }
 
 func getenvCI() bool { return os.Getenv("CI") != "" }
+
+// TestExplainDistance: a distance disagreement is put on the engine the
+// brute-force reference contradicts. The feature is the two nearly
+// equidistant points of the sanxian error found on the ×10 dataset
+// (docs/compare.md): 1,358.741 m and 1,358.598 m from the site.
+func TestExplainDistance(t *testing.T) {
+	d, err := admission.NewDataset(admission.Info{Name: "t", Version: "1", CRS: "EPSG:4490"}, []admission.Layer{
+		{ID: "wells", Title: "井", Role: admission.RoleReference, Kind: admission.KindPoint, Features: []admission.Feature{
+			{ID: "w1", Name: "w1", Geometry: orb.MultiPoint{{109.712286, 31.395882}, {109.708161, 31.391862}}},
+		}},
+	}, admission.Options{})
+	require.NoError(t, err)
+	q := Query{ID: "q", Class: ClassPointBuffer, Site: orb.Point{109.72068426037806, 31.38596869275105}, BufferM: 2000}
+	k := Key{"wells", "w1"}
+	for _, tc := range []struct {
+		name   string
+		sx, pg float64
+		want   string
+	}{
+		{"sanxian too long", 1358.74, 1358.598, ExplSanxianDistance},
+		{"postgis too long", 1358.60, 1358.74, ExplPostGISDistance},
+		{"both off", 1358.70, 1358.74, ExplUnexplained},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var cr ClassReport
+			dis := diff(q, Answer{k: {DistanceM: f(tc.sx)}}, Answer{k: {DistanceM: f(tc.pg)}}, DefaultTolerances, &cr, false)
+			require.Len(t, dis, 1)
+			require.NoError(t, explain(context.Background(), Config{Dataset: d, Tolerances: DefaultTolerances}, q, &dis[0]))
+			assert.Equal(t, tc.want, dis[0].Explanation)
+			require.NotNil(t, dis[0].ReferenceM)
+			assert.InDelta(t, 1358.598, *dis[0].ReferenceM, 0.001)
+			assert.Equal(t, "POINT(109.72068426037806 31.38596869275105)", dis[0].WKT)
+		})
+	}
+}

@@ -138,12 +138,16 @@ func samplePaths(g orb.Geometry) ([]orb.Point, [][2]orb.Point) {
 	return pts, segs
 }
 
-// featurePaths returns the feature's vertices and edges as they are.
+// featurePaths returns the feature's vertices and edges as they are (a
+// lone point as an edge of length zero).
 func featurePaths(g orb.Geometry) ([]orb.Point, [][2]orb.Point) {
 	var pts []orb.Point
 	var segs [][2]orb.Point
 	eachPath(g, func(ps []orb.Point) {
 		pts = append(pts, ps...)
+		if len(ps) == 1 {
+			segs = append(segs, [2]orb.Point{ps[0], ps[0]}) // a point feature
+		}
 		for i := 1; i < len(ps); i++ {
 			segs = append(segs, [2]orb.Point{ps[i-1], ps[i]})
 		}
