@@ -8,7 +8,7 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 LOADADDR ?= 127.0.0.1:18080
 
-.PHONY: all build run test deps browser-deps pg-deps vet fmt-check bench bench-batch bench-switch loadtest sample sample-x10 clean
+.PHONY: all build run test deps browser-deps pg-deps vet fmt-check bench bench-batch bench-switch loadtest sample sample-x10 compare clean
 
 all: build
 
@@ -104,6 +104,19 @@ sample:
 # A ×10 copy for benchmarks (not committed).
 sample-x10:
 	$(GO) run ./cmd/samplegen -out /tmp/sanxian-x10 -scale 10
+
+# Side by side with PostGIS (docs/compare.md): a throwaway PostgreSQL +
+# PostGIS cluster, the same queries through sanxian (in process and over
+# HTTP) and PostGIS on the sample and on the ×10 copy (generated when
+# missing); agreement and speed in $(COMPAREDIR)/compare.md and .json.
+COMPAREDIR ?= $(CURDIR)/artifacts/compare
+X10DIR     ?= /tmp/sanxian-x10
+compare: deps pg-deps
+	@test -f $(X10DIR)/dataset.json || $(GO) run ./cmd/samplegen -out $(X10DIR) -scale 10
+	@mkdir -p $(COMPAREDIR)
+	@$(GO) build -o bin/compare ./cmd/compare
+	@./bin/compare -datasets sample,$(X10DIR) -md $(COMPAREDIR)/compare.md -json $(COMPAREDIR)/compare.json; \
+	rc=$$?; cat $(COMPAREDIR)/compare.md 2>/dev/null; exit $$rc
 
 clean:
 	rm -rf bin

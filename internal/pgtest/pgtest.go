@@ -104,6 +104,13 @@ func Start(t testing.TB) *Server {
 	return s
 }
 
+// StartServer is Start for programs outside tests (cmd/compare): it
+// starts a cluster the same way and returns it, or ErrNoServer (wrapped
+// or as is) when PostgreSQL's binaries are missing. The caller must call
+// Stop; should the program end without it, postgres still shuts down
+// with it (parent-death signal) and a later Start sweeps the directory.
+func StartServer() (*Server, error) { return start() }
+
 // failOrSkip ends the test for an error of start.
 func failOrSkip(t testing.TB, err error) {
 	t.Helper()
