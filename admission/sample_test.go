@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
-	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -15,27 +14,8 @@ import (
 	"github.com/sanxian/sanxian/admission"
 	"github.com/sanxian/sanxian/data"
 	"github.com/sanxian/sanxian/geo"
+	"github.com/sanxian/sanxian/internal/sampletest"
 )
-
-var (
-	sampleOnce sync.Once
-	sampleDS   *admission.Dataset
-	sampleErr  error
-)
-
-func loadSample(tb testing.TB) *admission.Dataset {
-	tb.Helper()
-	sampleOnce.Do(func() {
-		c, err := data.ReadDataset(data.Sample())
-		if err != nil {
-			sampleErr = err
-			return
-		}
-		sampleDS, sampleErr = c.Open(admission.Options{})
-	})
-	require.NoError(tb, sampleErr)
-	return sampleDS
-}
 
 // wavyParcel is a star-shaped polygon of n vertices around c.
 func wavyParcel(n int, c orb.Point, r float64) orb.Polygon {
@@ -52,7 +32,7 @@ func wavyParcel(n int, c orb.Point, r float64) orb.Polygon {
 // one district, and the unit belongs to that district, unless it lies on
 // an edge, where it belongs to every unit sharing it.
 func TestSamplePointInExactlyOneUnit(t *testing.T) {
-	d := loadSample(t)
+	d := sampletest.Dataset(t)
 	rng := rand.New(rand.NewPCG(20, 26))
 	checked := 0
 	for i := 0; i < 3000; i++ {
@@ -88,7 +68,7 @@ func TestSamplePointInExactlyOneUnit(t *testing.T) {
 
 // The overlaps of any site with a partition add up to the site's area.
 func TestSampleOverlapsWithPartitionSumToSiteArea(t *testing.T) {
-	d := loadSample(t)
+	d := sampletest.Dataset(t)
 	dist, ok := d.Layer(admission.LayerDistricts)
 	require.True(t, ok)
 	rng := rand.New(rand.NewPCG(7, 30))
@@ -202,7 +182,7 @@ func BenchmarkSampleLine50kmCheck(b *testing.B) {
 // NoIndustry: the default check, which lists every applicable clause
 // and measures every spatial condition.
 func BenchmarkSampleVerdictPointNoIndustry(b *testing.B) {
-	d := loadSample(b)
+	d := sampletest.Dataset(b)
 	pts := benchPoints()
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -215,7 +195,7 @@ func BenchmarkSampleVerdictPointNoIndustry(b *testing.B) {
 }
 
 func BenchmarkSampleVerdictPoint(b *testing.B) {
-	d := loadSample(b)
+	d := sampletest.Dataset(b)
 	pts := benchPoints()
 	ctx := context.Background()
 	p := admission.Project{Industry: "C2614", Construction: "新建"}
@@ -229,7 +209,7 @@ func BenchmarkSampleVerdictPoint(b *testing.B) {
 }
 
 func BenchmarkSampleVerdictPolygon1000(b *testing.B) {
-	d := loadSample(b)
+	d := sampletest.Dataset(b)
 	var sites []orb.Polygon
 	for _, p := range benchPoints()[:64] {
 		sites = append(sites, wavyParcel(999, p, 0.012))
@@ -248,7 +228,7 @@ func BenchmarkSampleVerdictPolygon1000(b *testing.B) {
 // The sample's access list gives the verdicts a planner expects at 渝中区's
 // seat, 658 m from the Yangtze.
 func TestSampleVerdicts(t *testing.T) {
-	d := loadSample(t)
+	d := sampletest.Dataset(t)
 	seat := orb.Point{106.569, 29.553}
 	check := func(p admission.Project) *admission.Assessment {
 		res, err := d.Check(context.Background(), admission.CheckRequest{Geometry: seat, Project: p})

@@ -3,7 +3,6 @@ package batch_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,29 +13,9 @@ import (
 	"github.com/sanxian/sanxian/admission"
 	"github.com/sanxian/sanxian/batch"
 	"github.com/sanxian/sanxian/batch/sqlstore"
-	"github.com/sanxian/sanxian/data"
 	"github.com/sanxian/sanxian/geo"
+	"github.com/sanxian/sanxian/internal/sampletest"
 )
-
-var (
-	sampleOnce sync.Once
-	sampleDS   *admission.Dataset
-	sampleErr  error
-)
-
-func loadSample(tb testing.TB) *admission.Dataset {
-	tb.Helper()
-	sampleOnce.Do(func() {
-		c, err := data.ReadDataset(data.Sample())
-		if err != nil {
-			sampleErr = err
-			return
-		}
-		sampleDS, sampleErr = c.Open(admission.Options{})
-	})
-	require.NoError(tb, sampleErr)
-	return sampleDS
-}
 
 // seat is 渝中区's seat, 658 m from the Yangtze.
 var seat = orb.Point{106.569, 29.553}
@@ -61,7 +40,7 @@ func redLinePoint(t *testing.T, d *admission.Dataset) orb.Point {
 }
 
 func TestCheckerRows(t *testing.T) {
-	d := loadSample(t)
+	d := sampletest.Dataset(t)
 	ck := batch.Checker{Options: batch.Options{}, Limits: geo.Limits{MaxVertices: 1000}}
 	bowtie := orb.Polygon{{{106.5, 29.5}, {106.51, 29.51}, {106.51, 29.5}, {106.5, 29.51}, {106.5, 29.5}}}
 	cases := []struct {
@@ -131,7 +110,7 @@ func TestCheckerRows(t *testing.T) {
 // A check interrupted by its context is not a row error: the row is
 // not done and is claimed again.
 func TestCheckerInterrupted(t *testing.T) {
-	d := loadSample(t)
+	d := sampletest.Dataset(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, _, err := batch.Checker{}.Check(ctx, d, batch.Row{Industry: "C2614", Geometry: seat})
@@ -143,7 +122,7 @@ type staticSource struct{ d *admission.Dataset }
 func (s staticSource) Current() *admission.Dataset { return s.d }
 
 func TestRunnerFinishesJobs(t *testing.T) {
-	d := loadSample(t)
+	d := sampletest.Dataset(t)
 	ctx := context.Background()
 	st, err := sqlstore.OpenSQLite(ctx, t.TempDir())
 	require.NoError(t, err)

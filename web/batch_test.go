@@ -29,6 +29,7 @@ import (
 	"github.com/sanxian/sanxian/batch/sqlstore"
 	"github.com/sanxian/sanxian/crs"
 	"github.com/sanxian/sanxian/data"
+	"github.com/sanxian/sanxian/internal/sampletest"
 )
 
 // fakeFiles stands in for package data's lists (web must not import it):
@@ -132,27 +133,6 @@ func (f fakeFiles) WriteResults(w io.Writer, format string, job batch.Job, rows 
 func (fakeFiles) WriteTemplate(w io.Writer, format string) error {
 	_, err := fmt.Fprintf(w, "%s:name,industry,construction,lon,lat\n", format)
 	return err
-}
-
-var (
-	sampleOnce sync.Once
-	sampleDS   *admission.Dataset
-	sampleErr  error
-)
-
-// sampleDataset is the embedded sample (渝中区 …), read once.
-func sampleDataset(t testing.TB) *admission.Dataset {
-	t.Helper()
-	sampleOnce.Do(func() {
-		c, err := data.ReadDataset(data.Sample())
-		if err != nil {
-			sampleErr = err
-			return
-		}
-		sampleDS, sampleErr = c.Open(admission.Options{})
-	})
-	require.NoError(t, sampleErr)
-	return sampleDS
 }
 
 // batchEnv is a server with a real SQLite store and a real runner over a
@@ -273,7 +253,7 @@ const sampleList = "name,industry,construction,lon,lat\n" +
 	"北京,C2614,新建,116.4,39.9\n"
 
 func TestBatchLifecycle(t *testing.T) {
-	env := newBatchEnv(t, sampleDataset(t), true, Config{}, nil)
+	env := newBatchEnv(t, sampletest.Dataset(t), true, Config{}, nil)
 	base := env.ts.URL
 
 	r := postList(t, base+"/api/v1/batches", "重庆项目清单.csv", []byte(sampleList), "buffer_m", "100")
@@ -383,7 +363,7 @@ func TestBatchLifecycle(t *testing.T) {
 // A runner that never starts keeps jobs queued: downloads answer 409
 // unless partial=1, and DELETE cancels.
 func TestBatchNotFinished(t *testing.T) {
-	env := newBatchEnv(t, sampleDataset(t), false, Config{}, nil)
+	env := newBatchEnv(t, sampletest.Dataset(t), false, Config{}, nil)
 	base := env.ts.URL
 	r := postList(t, base+"/api/v1/batches", "list.csv", []byte(sampleList), "name", "第一批")
 	require.Equal(t, http.StatusAccepted, r.Status, "body %s", r.Body)
@@ -442,7 +422,7 @@ func TestBatchNotFinished(t *testing.T) {
 
 func TestBatchRunningRowErrors(t *testing.T) {
 	// Chunks of one row: after two steps the job runs with one error.
-	env := newBatchEnv(t, sampleDataset(t), false, Config{Batches: &Batches{ChunkSize: 1}}, nil)
+	env := newBatchEnv(t, sampletest.Dataset(t), false, Config{Batches: &Batches{ChunkSize: 1}}, nil)
 	base := env.ts.URL
 	r := postList(t, base+"/api/v1/batches", "list.csv", []byte(sampleList))
 	require.Equal(t, http.StatusAccepted, r.Status, "body %s", r.Body)
@@ -460,7 +440,7 @@ func TestBatchRunningRowErrors(t *testing.T) {
 }
 
 func TestBatchErrors(t *testing.T) {
-	d := sampleDataset(t)
+	d := sampletest.Dataset(t)
 	env := newBatchEnv(t, d, false, Config{MaxBodyBytes: 1024, Batches: &Batches{MaxUploadBytes: 4096, MaxRows: 3}}, nil)
 	base := env.ts.URL
 	post := base + "/api/v1/batches"
@@ -542,7 +522,7 @@ func TestBatchErrors(t *testing.T) {
 // message; a download that fails before its first byte answers the error
 // body, one that fails later is cut (the client sees a broken transfer).
 func TestBatchInternalErrors(t *testing.T) {
-	env := newBatchEnv(t, sampleDataset(t), true, Config{}, fakeFiles{failAfter: 2})
+	env := newBatchEnv(t, sampletest.Dataset(t), true, Config{}, fakeFiles{failAfter: 2})
 	base := env.ts.URL
 	r := postList(t, base+"/api/v1/batches", "list.csv", []byte(sampleList))
 	require.Equal(t, http.StatusAccepted, r.Status, "body %s", r.Body)
@@ -558,7 +538,7 @@ func TestBatchInternalErrors(t *testing.T) {
 	}
 	assert.Error(t, err, "a download that fails half way is cut, not ended cleanly")
 
-	env2 := newBatchEnv(t, sampleDataset(t), false, Config{}, brokenFiles{})
+	env2 := newBatchEnv(t, sampletest.Dataset(t), false, Config{}, brokenFiles{})
 	r = postList(t, env2.ts.URL+"/api/v1/batches", "list.csv", []byte(sampleList))
 	assert.Equal(t, http.StatusInternalServerError, r.Status)
 	assert.Equal(t, CodeInternal, errorOf(t, r).Code)
@@ -575,7 +555,7 @@ func (brokenFiles) Open(string, io.Reader, BatchListOptions) (BatchList, error) 
 func (brokenFiles) WriteTemplate(io.Writer, string) error { return errors.New("disk on fire") }
 
 func TestBatchTemplate(t *testing.T) {
-	env := newBatchEnv(t, sampleDataset(t), false, Config{}, nil)
+	env := newBatchEnv(t, sampletest.Dataset(t), false, Config{}, nil)
 	for _, tc := range []struct{ format, ctype string }{
 		{"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
 		{"csv", "text/csv; charset=utf-8"},
@@ -719,7 +699,7 @@ func exampleBatches(t *testing.T, d *admission.Dataset) *Batches {
 func TestBatchRowErrorSample(t *testing.T) {
 	defer func(n int) { liveErrorScanRows = n }(liveErrorScanRows)
 	liveErrorScanRows = 50
-	env := newBatchEnv(t, sampleDataset(t), false, Config{Batches: &Batches{ChunkSize: 26}}, nil)
+	env := newBatchEnv(t, sampletest.Dataset(t), false, Config{Batches: &Batches{ChunkSize: 26}}, nil)
 	var list strings.Builder
 	list.WriteString("name,industry,construction,lon,lat\n")
 	for i := range 60 {
@@ -783,7 +763,7 @@ func (f slowFiles) WriteResults(w io.Writer, format string, job batch.Job, rows 
 // 100 ms request timeout a 300 ms upload and download still succeed;
 // other routes keep the short one.
 func TestBatchTimeouts(t *testing.T) {
-	env := newBatchEnv(t, sampleDataset(t), true, Config{RequestTimeout: 100 * time.Millisecond, BatchTimeout: 10 * time.Second}, slowFiles{})
+	env := newBatchEnv(t, sampletest.Dataset(t), true, Config{RequestTimeout: 100 * time.Millisecond, BatchTimeout: 10 * time.Second}, slowFiles{})
 	r := postList(t, env.ts.URL+"/api/v1/batches", "list.csv", []byte(sampleList))
 	require.Equal(t, http.StatusAccepted, r.Status, "body %s", r.Body)
 	j := waitFinished(t, env.ts.URL, decodeJob(t, r).ID)
@@ -791,7 +771,7 @@ func TestBatchTimeouts(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "body %s", r.Body)
 	assert.Contains(t, string(r.Body), "化工厂")
 
-	env = newBatchEnv(t, sampleDataset(t), false, Config{RequestTimeout: 100 * time.Millisecond, BatchTimeout: 200 * time.Millisecond}, slowFiles{})
+	env = newBatchEnv(t, sampletest.Dataset(t), false, Config{RequestTimeout: 100 * time.Millisecond, BatchTimeout: 200 * time.Millisecond}, slowFiles{})
 	r = postList(t, env.ts.URL+"/api/v1/batches", "list.csv", []byte(sampleList))
 	require.Equal(t, http.StatusGatewayTimeout, r.Status, "body %s", r.Body)
 	assert.Equal(t, CodeTimeout, errorOf(t, r).Code)
@@ -850,7 +830,7 @@ func (d dataList) Rows() iter.Seq2[batch.Row, error] {
 // screened where the same point given in CGCS2000 longitude and latitude
 // is: 渝中区's seat, a chemical plant (prohibited).
 func TestBatchCRS(t *testing.T) {
-	env := newBatchEnv(t, sampleDataset(t), true, Config{}, dataFiles{})
+	env := newBatchEnv(t, sampletest.Dataset(t), true, Config{}, dataFiles{})
 	base := env.ts.URL
 	gk, err := crs.Parse("EPSG:4545")
 	require.NoError(t, err)
@@ -902,7 +882,7 @@ func TestBatchCRS(t *testing.T) {
 }
 
 func TestBatchUnknownCRS(t *testing.T) {
-	env := newBatchEnv(t, sampleDataset(t), false, Config{}, dataFiles{})
+	env := newBatchEnv(t, sampletest.Dataset(t), false, Config{}, dataFiles{})
 	r := postList(t, env.ts.URL+"/api/v1/batches", "list.csv", []byte(sampleList), "crs", "EPSG:3857")
 	assert.Equal(t, http.StatusUnprocessableEntity, r.Status, "body %s", r.Body)
 	e := errorOf(t, r)
