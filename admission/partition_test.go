@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/engelsjk/polygol"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 	"github.com/stretchr/testify/assert"
@@ -171,71 +170,43 @@ func naivePartition(tb testing.TB, units, districts admission.Layer) float64 {
 			if !a.Geometry.Bound().Intersects(c.Geometry.Bound()) {
 				continue
 			}
-			res, err := polygol.Intersection(toPG(a.Geometry), toPG(c.Geometry))
+			res, err := geo.Overlay(geo.Intersection, asMP(a.Geometry), asMP(c.Geometry))
 			require.NoError(tb, err)
-			total += geo.Area(fromPG(res))
+			total += geo.Area(res)
 		}
 	}
 	for _, d := range districts.Features {
-		var cover []polygol.Geom
+		var cover []orb.MultiPolygon
 		for _, u := range units.Features {
 			if d.Geometry.Bound().Intersects(u.Geometry.Bound()) {
-				cover = append(cover, toPG(u.Geometry))
+				cover = append(cover, asMP(u.Geometry))
 			}
 		}
-		res, err := polygol.Difference(toPG(d.Geometry), cover...)
+		res, err := geo.Overlay(geo.Difference, asMP(d.Geometry), cover...)
 		require.NoError(tb, err)
-		total += geo.Area(fromPG(res))
+		total += geo.Area(res)
 	}
 	for _, u := range units.Features {
-		var cover []polygol.Geom
+		var cover []orb.MultiPolygon
 		for _, d := range districts.Features {
 			if d.Geometry.Bound().Intersects(u.Geometry.Bound()) {
-				cover = append(cover, toPG(d.Geometry))
+				cover = append(cover, asMP(d.Geometry))
 			}
 		}
-		res, err := polygol.Difference(toPG(u.Geometry), cover...)
+		res, err := geo.Overlay(geo.Difference, asMP(u.Geometry), cover...)
 		require.NoError(tb, err)
-		total += geo.Area(fromPG(res))
+		total += geo.Area(res)
 	}
 	return total
 }
 
-func toPG(g orb.Geometry) polygol.Geom {
-	var mp orb.MultiPolygon
+// asMP is a polygon feature's geometry as a multipolygon.
+func asMP(g orb.Geometry) orb.MultiPolygon {
 	switch g := g.(type) {
 	case orb.Polygon:
-		mp = orb.MultiPolygon{g}
+		return orb.MultiPolygon{g}
 	case orb.MultiPolygon:
-		mp = g
+		return g
 	}
-	out := polygol.Geom{}
-	for _, p := range mp {
-		var poly [][][]float64
-		for _, r := range p {
-			ring := make([][]float64, len(r))
-			for i, pt := range r {
-				ring[i] = []float64{pt[0], pt[1]}
-			}
-			poly = append(poly, ring)
-		}
-		out = append(out, poly)
-	}
-	return out
-}
-
-func fromPG(g polygol.Geom) orb.MultiPolygon {
-	mp := orb.MultiPolygon{}
-	for _, p := range g {
-		var poly orb.Polygon
-		for _, r := range p {
-			ring := make(orb.Ring, len(r))
-			for i, c := range r {
-				ring[i] = orb.Point{c[0], c[1]}
-			}
-			poly = append(poly, ring)
-		}
-		mp = append(mp, poly)
-	}
-	return mp
+	return nil
 }

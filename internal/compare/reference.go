@@ -155,6 +155,9 @@ func featurePaths(g orb.Geometry) ([]orb.Point, [][2]orb.Point) {
 	return pts, segs
 }
 
+// eachPath calls fn with every path of g, a point as a path of one. It is
+// geo's walker written again on purpose: the reference shares no code
+// with the engine it checks.
 func eachPath(g orb.Geometry, fn func([]orb.Point)) {
 	switch g := g.(type) {
 	case orb.Point:
