@@ -260,10 +260,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	jobs, where, err := openStore(ctx, cfg.Batch)
 	if err != nil {
 		log.Error("无法打开批量筛查任务库", "store", where, "error", err)
-		fmt.Fprintf(stderr, "无法打开批量筛查任务库（%s）：%v\n", where, err)
+		fmt.Fprintln(stderr, storeOpenError(cfg.Batch, where, err))
 		return exitFail
 	}
 	defer jobs.Close()
+	if free, err := freeSpace(cfg.Batch.StateDir); cfg.Batch.StoreURL == "" && err == nil && free < lowSpace {
+		log.Warn("批量筛查任务库所在磁盘剩余空间不足，磁盘写满后新的上传将被拒绝（507 storage_full）", "state_dir", where, "free_bytes", free)
+	}
 	runner := &batch.Runner{Store: jobs, Datasets: &store, Worker: cfg.Batch.WorkerID, Workers: cfg.Batch.Workers,
 		Lease: cfg.Batch.Lease, Retention: cfg.Batch.Retention, Limits: geo.Limits{MaxVertices: cfg.Web.MaxVertices}, Log: log}
 	runCtx, stopRunner := context.WithCancel(context.WithoutCancel(ctx))
