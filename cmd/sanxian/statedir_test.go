@@ -142,7 +142,8 @@ func TestStateDirReadOnly(t *testing.T) {
 // answered 507 storage_full in Chinese and stores nothing: the job list
 // is unchanged, the earlier job's result still downloads, the same after
 // a kill -9 and restart; once there is room again the same upload is
-// accepted and every row is screened exactly once.
+// accepted and every row is screened exactly once. A disk that fills up
+// while a job runs stalls the job, which resumes with room again.
 func TestStateDirFull(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -175,8 +176,9 @@ func TestStateDirFull(t *testing.T) {
 	assert.Contains(t, p.stderr.String(), "database or disk is full")
 
 	// kill -9 on the full disk, restart: the database opens and is intact.
+	// (A one-second lease lets the last phase retake a chunk at once.)
 	p.kill()
-	p = startProc(t, "--state-dir", dir, "--batch-workers", "1")
+	p = startProc(t, "--state-dir", dir, "--batch-workers", "1", "--batch-lease", "1s")
 	assert.Equal(t, []string{first}, listedJobs(t, p.base))
 	_, rows = resultRows(t, p.base, first)
 	assert.Equal(t, firstRows, rows)
@@ -189,6 +191,27 @@ func TestStateDirFull(t *testing.T) {
 	_, rows = resultRows(t, p.base, id) // fails on a row twice
 	assert.Len(t, rows, 1500)
 	assert.ElementsMatch(t, []string{first, id}, listedJobs(t, p.base))
+
+	// The disk fills up while a job runs: its chunks cannot be recorded
+	// and it stalls, nothing half-written; with room again it resumes and
+	// ends with every row once and the same answers as the job before.
+	again := uploadList(t, p.base, big)
+	require.Eventually(t, func() bool {
+		j, err := getJob(p.base, again)
+		return err == nil && j.Done > 0
+	}, 60*time.Second, 5*time.Millisecond)
+	filler = fill(t, dir)
+	require.Eventually(t, func() bool { return strings.Contains(p.stderr.String(), "job store is full: complete") },
+		60*time.Second, 50*time.Millisecond, "the runner did not hit the full disk")
+	stalled, err := getJob(p.base, again)
+	require.NoError(t, err)
+	t.Logf("stalled at %d of %d rows", stalled.Done, stalled.Total)
+	require.NoError(t, os.Remove(filler))
+	done = waitFinished(t, p.base, again, 120*time.Second)
+	assert.Equal(t, 1500, done.Done)
+	h, rowsAgain := resultRows(t, p.base, again)
+	h1, rows1 := resultRows(t, p.base, id)
+	assert.Equal(t, outcomes(h1, rows1), outcomes(h, rowsAgain))
 }
 
 // The message for a store serve cannot open names the problem and the
