@@ -26,12 +26,14 @@ package main
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -48,6 +50,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/planar"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
@@ -533,40 +536,87 @@ func isLoopback(host string) bool {
 
 // ---- sites ----
 
-// generator places sites inside the sample's districts (as cmd/listgen
-// does), from a fixed seed.
+// generator places sites inside the sample's districts, from a fixed
+// seed. It reads only the districts layer of the embedded sample (not
+// the whole dataset, which takes seconds to parse and index).
 type generator struct {
 	seed       uint64
 	industries []string
-	d          *admission.Dataset
-	districts  *admission.Layer
+	districts  []district
 	bound      orb.Bound
 }
 
+type district struct {
+	bound orb.Bound
+	shape orb.MultiPolygon
+}
+
 func newGenerator(seed uint64, industries []string) (*generator, error) {
-	c, err := data.ReadDataset(data.Sample())
+	fc, err := sampleDistricts()
 	if err != nil {
-		return nil, fmt.Errorf("read the sample: %w", err)
+		return nil, fmt.Errorf("the sample's districts: %w", err)
 	}
-	d, err := c.Open(admission.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("open the sample: %w", err)
+	g := &generator{seed: seed, industries: industries}
+	for i, f := range fc.Features {
+		shape := asMulti(f.Geometry)
+		if shape == nil {
+			return nil, fmt.Errorf("the sample's districts: feature #%d is a %s", i, f.Geometry.GeoJSONType())
+		}
+		d := district{bound: shape.Bound(), shape: shape}
+		if i == 0 {
+			g.bound = d.bound
+		}
+		g.bound = g.bound.Union(d.bound)
+		g.districts = append(g.districts, d)
 	}
-	l, ok := d.Layer(admission.LayerDistricts)
-	if !ok || len(l.Features) == 0 {
+	if len(g.districts) == 0 {
 		return nil, errors.New("the sample has no districts")
-	}
-	g := &generator{seed: seed, industries: industries, d: d, districts: l, bound: l.Features[0].Geometry.Bound()}
-	for _, f := range l.Features {
-		g.bound = g.bound.Union(f.Geometry.Bound())
 	}
 	return g, nil
 }
 
+// sampleDistricts reads the districts layer named in the sample's
+// manifest (GeoJSON, gzipped or not).
+func sampleDistricts() (*geojson.FeatureCollection, error) {
+	fsys := data.Sample()
+	raw, err := fs.ReadFile(fsys, data.ManifestFile)
+	if err != nil {
+		return nil, err
+	}
+	var m data.Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", data.ManifestFile, err)
+	}
+	for _, l := range m.Layers {
+		if l.ID != admission.LayerDistricts {
+			continue
+		}
+		f, err := fsys.Open(l.File)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		var r io.Reader = f
+		if strings.HasSuffix(l.File, ".gz") {
+			zr, err := gzip.NewReader(f)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", l.File, err)
+			}
+			r = zr
+		}
+		content, err := io.ReadAll(r)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", l.File, err)
+		}
+		return geojson.UnmarshalFeatureCollection(content)
+	}
+	return nil, fmt.Errorf("%s lists no %s layer", data.ManifestFile, admission.LayerDistricts)
+}
+
 // inside reports whether p lies in some district.
 func (g *generator) inside(p orb.Point) bool {
-	for _, j := range g.d.FeaturesIn(admission.LayerDistricts, orb.Bound{Min: p, Max: p}) {
-		if planar.MultiPolygonContains(asMulti(g.districts.Features[j].Geometry), p) {
+	for _, d := range g.districts {
+		if d.bound.Contains(p) && planar.MultiPolygonContains(d.shape, p) {
 			return true
 		}
 	}
