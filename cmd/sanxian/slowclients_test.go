@@ -147,9 +147,9 @@ func TestSlowClients(t *testing.T) {
 	stopTrickle := make(chan struct{})
 	for range perKind {
 		// Headers byte by byte, never finished.
-		s := dial("header")
-		write1(s.conn, "GET /api/v1/check?lon=106.55&lat=29.56 HTTP/1.1\r\nHost: sanxian\r\nX-Slow: ")
-		watch(s, s.conn)
+		hs := dial("header")
+		write1(hs.conn, "GET /api/v1/check?lon=106.55&lat=29.56 HTTP/1.1\r\nHost: sanxian\r\nX-Slow: ")
+		watch(hs, hs.conn)
 		trickling.Add(1)
 		go func() {
 			defer trickling.Done()
@@ -160,7 +160,7 @@ func TestSlowClients(t *testing.T) {
 				case <-stopTrickle:
 					return
 				case <-tick.C:
-					if _, err := s.conn.Write([]byte("a")); err != nil {
+					if _, err := hs.conn.Write([]byte("a")); err != nil {
 						return
 					}
 				}
@@ -168,7 +168,7 @@ func TestSlowClients(t *testing.T) {
 		}()
 
 		// A body announced as 100,000 bytes that stops after 12.
-		s = dial("body")
+		s := dial("body")
 		write1(s.conn, "POST /api/v1/check HTTP/1.1\r\nHost: sanxian\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"geometry\":")
 		watch(s, s.conn)
 

@@ -114,25 +114,26 @@ func listedJobs(t *testing.T, base string) []string {
 func TestStateDirReadOnly(t *testing.T) {
 	const size = "16m"
 	dir := mountTmpfs(t, size)
-	srv := startServe(t, "--state-dir", dir)
+	dataset := writeTestDataset(t) // small: quick to load three times
+	srv := startServe(t, "--state-dir", dir, "--data", dataset)
 	id := uploadList(t, srv.base, writeList(t, 30, 5))
 	waitFinished(t, srv.base, id, 60*time.Second)
 	_, before := resultRows(t, srv.base, id)
 	require.Equal(t, 0, srv.stop(t))
 
 	require.NoError(t, remount(t, dir, size, true))
-	code, stdout, stderr := runCmd(t, "serve", "--addr", "127.0.0.1:0", "--state-dir", dir)
+	code, stdout, stderr := runCmd(t, "serve", "--addr", "127.0.0.1:0", "--state-dir", dir, "--data", dataset)
 	assert.Equal(t, exitFail, code)
 	assert.NotContains(t, stdout, "正在监听", "it never listens")
 	assert.Contains(t, stderr, "批量筛查任务库目录 "+dir+" 在只读文件系统上，无法写入。请用 --state-dir（或环境变量 SANXIAN_STATE_DIR）指定一个可写的目录，或用 --store 改用 PostgreSQL。")
 
 	// A fresh directory on a read-only file system: the same.
-	code, _, stderr = runCmd(t, "serve", "--addr", "127.0.0.1:0", "--state-dir", filepath.Join(dir, "new"))
+	code, _, stderr = runCmd(t, "serve", "--addr", "127.0.0.1:0", "--state-dir", filepath.Join(dir, "new"), "--data", dataset)
 	assert.Equal(t, exitFail, code)
 	assert.Contains(t, stderr, "在只读文件系统上，无法写入")
 
 	require.NoError(t, remount(t, dir, size, false))
-	srv = startServe(t, "--state-dir", dir)
+	srv = startServe(t, "--state-dir", dir, "--data", dataset)
 	assert.Equal(t, []string{id}, listedJobs(t, srv.base))
 	_, after := resultRows(t, srv.base, id)
 	assert.Equal(t, before, after, "the stored job is intact")
