@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -617,10 +618,13 @@ func (s *Server) spool(u *batchUpload, part *multipart.Part, b *Batches) error {
 	}
 	f, err := os.CreateTemp("", "sanxian-upload-*")
 	if err != nil {
-		return fmt.Errorf("spool upload: %w", err)
+		return spoolError(err)
 	}
 	u.file, u.fileName = f, name
 	n, err := io.Copy(f, io.LimitReader(part, b.MaxUploadBytes+1))
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return spoolError(err)
+	}
 	if err != nil {
 		return s.uploadReadError(b, err)
 	}
@@ -628,6 +632,16 @@ func (s *Server) spool(u *batchUpload, part *multipart.Part, b *Batches) error {
 		return errUploadTooLarge(b.MaxUploadBytes)
 	}
 	return nil
+}
+
+// spoolError is a failure to write the upload's temporary file: a full
+// temporary directory answers 507 storage_full (the upload is not the
+// client's fault), anything else 500.
+func spoolError(err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return newError(CodeStorageFull, "服务器临时目录所在的磁盘已满，本次上传未保存（之前的任务不受影响）。请稍后重试，或联系维护人员清理空间。", nil)
+	}
+	return fmt.Errorf("spool upload: %w", err)
 }
 
 // baseName keeps the last element of a file name that a browser may have

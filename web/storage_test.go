@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -75,4 +78,37 @@ func TestBatchStorageErrors(t *testing.T) {
 		r = do(t, "GET", base+"/api/v1/batches/"+job.ID, "")
 		assert.Equal(t, http.StatusOK, r.Status, "reads keep working: %s", r.Body)
 	}
+}
+
+// An upload spooled to a temporary directory whose disk is full is
+// answered 507 storage_full, not "incomplete form" (400) or 500. Needs
+// root to mount a small tmpfs as TMPDIR; skipped otherwise, saying why.
+func TestBatchUploadSpoolFull(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a small tmpfs as TMPDIR needs root (CAP_SYS_ADMIN); not root here")
+	}
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=1m"); err != nil {
+		t.Skipf("cannot mount a tmpfs (a container without CAP_SYS_ADMIN?): %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
+	env := newBatchEnv(t, sampleDataset(t), false, Config{}, nil)
+	f, err := os.Create(filepath.Join(dir, "filler"))
+	require.NoError(t, err)
+	for {
+		if _, err := f.Write(make([]byte, 4096)); err != nil {
+			require.ErrorIs(t, err, syscall.ENOSPC)
+			break
+		}
+	}
+	f.Close()
+	t.Setenv("TMPDIR", dir)
+	r := postList(t, env.ts.URL+"/api/v1/batches", "list.csv", []byte(sampleList))
+	assert.Equal(t, http.StatusInsufficientStorage, r.Status, "%s", r.Body)
+	e := errorOf(t, r)
+	assert.Equal(t, CodeStorageFull, e.Code)
+	assert.Contains(t, e.Message, "服务器临时目录所在的磁盘已满")
+	jobs, err := env.store.Jobs(context.Background(), 10)
+	require.NoError(t, err)
+	assert.Empty(t, jobs)
 }
