@@ -199,8 +199,9 @@ func TestSlowClients(t *testing.T) {
 	}
 
 	// The server holds them all, and still answers ordinary requests.
-	g, _ := serverGauges(t, p.base)
+	g, f := serverGauges(t, p.base)
 	assert.GreaterOrEqual(t, g, baseG+3*perKind, "the stalled connections are held by the server (goroutines %d, baseline %d)", g, baseG)
+	assert.GreaterOrEqual(t, f, baseF+3*perKind, "one file per stalled connection (open files %d, baseline %d)", f, baseF)
 	var served atomic.Int64
 	var failures []error
 	var mu sync.Mutex
@@ -242,18 +243,23 @@ func TestSlowClients(t *testing.T) {
 	// now gets less than was asked for, then the end of the connection.
 	time.Sleep(write)
 	for _, c := range noRead {
-		require.NoError(t, c.SetReadDeadline(time.Now().Add(10*time.Second)))
+		// A larger buffer now, so that draining what the kernel still
+		// holds does not take a round trip per 4 KB on a busy machine.
+		require.NoError(t, c.(*net.TCPConn).SetReadBuffer(4<<20))
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(30*time.Second)))
 		n, err := io.Copy(io.Discard, c)
 		var ne net.Error
 		assert.False(t, errors.As(err, &ne) && ne.Timeout(), "the server closed the connection (read: %v)", err)
 		assert.Less(t, n, int64(layerRequests*4_000_000), "answers cut off after %d bytes", n)
 	}
 
-	// Back to the baseline: no goroutine or file left behind.
+	// Back to the baseline: no goroutine or file left behind (a little
+	// slack: the job store may open another database connection, with
+	// its files, in the meantime).
 	var gNow, fNow int
 	assert.Eventually(t, func() bool {
 		gNow, fNow = serverGauges(t, p.base)
-		return gNow <= baseG+2 && fNow <= baseF+2
+		return gNow <= baseG+3 && fNow <= baseF+4
 	}, 15*time.Second, 200*time.Millisecond, "goroutines %d (baseline %d), open files %d (baseline %d)", gNow, baseG, fNow, baseF)
-	t.Logf("baseline %d goroutines, %d files; under the slowloris %d goroutines; after %d goroutines, %d files", baseG, baseF, g, gNow, fNow)
+	t.Logf("baseline %d goroutines, %d files; under the slowloris %d goroutines, %d files; after %d goroutines, %d files", baseG, baseF, g, f, gNow, fNow)
 }
