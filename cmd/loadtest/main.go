@@ -17,7 +17,8 @@
 //
 // The exit code is 0 when no request failed and the heap did not grow, 1
 // when a request failed (any answer other than 200, or a transport
-// error) or the leak verdict is "leak", 2 for bad usage. It sends traffic
+// error) or the leak verdict is "leak" or "overloaded" (an open loop the
+// server could not keep up with), 2 for bad usage. It sends traffic
 // only to a loopback URL.
 //
 //	go run ./cmd/loadtest -url http://127.0.0.1:18080 -duration 60s
@@ -165,7 +166,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	} else {
 		rep.print(stdout)
 	}
-	if rep.Failed > 0 || rep.Memory.Verdict == verdictLeak {
+	if rep.Failed > 0 || rep.Memory.Verdict == verdictLeak || rep.Memory.Verdict == verdictOverloaded {
 		return 1
 	}
 	return 0
@@ -416,6 +417,7 @@ const (
 	verdictOK           = "ok"
 	verdictLeak         = "leak"
 	verdictInsufficient = "insufficient" // too few samples after warm-up to judge
+	verdictOverloaded   = "overloaded"   // requests piled up in the server: its heap grew with the queue, not a leak
 )
 
 // MemoryReport is the server's memory over the run. Growth compares the
@@ -424,6 +426,10 @@ const (
 // minimum, not its mean, stands for the live heap; the verdict is "leak"
 // when the last third's minimum exceeds the first third's by more than
 // the limit and by more than 8 MB (small heaps jitter by a few MB).
+// When the server's goroutines grew between the thirds as well (by more
+// than 50, each a request in progress), requests were piling up (an open
+// loop faster than the server): the verdict is then "overloaded", since
+// a growing queue grows the heap whether or not anything leaks.
 type MemoryReport struct {
 	Samples         []sample `json:"samples"`
 	HeapStart       float64  `json:"heap_start_bytes"`
@@ -475,11 +481,21 @@ func judgeMemory(s []sample, warm time.Time, maxGrowthPct float64) MemoryReport 
 		}
 		return v
 	}
+	minGoroutines := func(xs []sample) float64 {
+		v := math.Inf(1)
+		for _, x := range xs {
+			v = min(v, x.Goroutines)
+		}
+		return v
+	}
 	m.HeapEarly, m.HeapLate = minHeap(judged[:third]), minHeap(judged[len(judged)-third:])
 	m.GrowthPct = 100 * (m.HeapLate - m.HeapEarly) / m.HeapEarly
 	m.Verdict = verdictOK
 	if m.GrowthPct > maxGrowthPct && m.HeapLate-m.HeapEarly > 8<<20 {
 		m.Verdict = verdictLeak
+		if minGoroutines(judged[len(judged)-third:]) > minGoroutines(judged[:third])+50 {
+			m.Verdict = verdictOverloaded
+		}
 	}
 	return m
 }
@@ -522,6 +538,9 @@ func (r Report) print(w io.Writer) {
 	switch m.Verdict {
 	case verdictInsufficient:
 		fmt.Fprintln(w, "leak verdict: insufficient (fewer than 6 samples after warm-up; run longer)")
+	case verdictOverloaded:
+		fmt.Fprintf(w, "leak verdict: overloaded — requests piled up in the server (goroutines up to %.0f) and the heap grew with them (%s early, %s late, %+.1f %%); lower -rate to judge leaks\n",
+			m.GoroutinesMax, mb(m.HeapEarly), mb(m.HeapLate), m.GrowthPct)
 	default:
 		fmt.Fprintf(w, "leak verdict: %s (heap after warm-up: %s early, %s late, %+.1f %%, limit %.0f %%)\n",
 			m.Verdict, mb(m.HeapEarly), mb(m.HeapLate), m.GrowthPct, m.MaxGrowthPct)

@@ -106,7 +106,7 @@ func TestLoadtestShort(t *testing.T) {
 	assert.Positive(t, m.RSSMax)
 	assert.GreaterOrEqual(t, m.HeapMax, m.HeapEnd)
 	assert.Positive(t, m.GoroutinesStart)
-	assert.Contains(t, []string{verdictOK, verdictLeak}, m.Verdict, "enough samples to judge")
+	assert.Contains(t, []string{verdictOK, verdictLeak, verdictOverloaded}, m.Verdict, "enough samples to judge")
 
 	code, r, _ = loadtest(t, "-url", base, "-duration", "1s", "-mix", "point", "-rate", "20", "-industries", "X9999", "-pool", "20")
 	assert.Equal(t, 1, code)
@@ -146,6 +146,12 @@ func TestJudgeMemory(t *testing.T) {
 		}
 		return s
 	}
+	queueing := func(s []sample) []sample {
+		for i := range s {
+			s[i].Goroutines = float64(10 + 20*i) // one more request waiting every 50 ms
+		}
+		return s
+	}
 	const mb = 1 << 20
 	saw := func(i int) float64 { return float64(40+(i%4)*10) * mb } // 40, 50, 60, 70, 40, …
 	cases := []struct {
@@ -164,6 +170,8 @@ func TestJudgeMemory(t *testing.T) {
 		}), verdictOK, 0},
 		{"small heap jitter under 8 MB", series(60, func(i int) float64 { return float64(10+i/10) * mb }), verdictOK, -1},
 		{"too short", series(12, saw), verdictInsufficient, 0},
+		{"heap grows with a queue of requests", queueing(series(60, func(i int) float64 { return saw(i) + float64(i)*mb })), verdictOverloaded, -1},
+		{"queue without heap growth", queueing(series(60, saw)), verdictOK, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
