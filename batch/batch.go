@@ -224,6 +224,13 @@ var (
 	ErrClaimLost = errors.New("batch: chunk claim lost")
 	// ErrNotActive: the job is cancelled or finished.
 	ErrNotActive = errors.New("batch: job is not active")
+	// ErrStorageFull: the store's disk (or database) has no room left.
+	// The write that failed recorded nothing; jobs stored before stay
+	// readable, and writes work again once there is room.
+	ErrStorageFull = errors.New("batch: job store is full")
+	// ErrStorageReadOnly: the store cannot be written (a read-only file
+	// system or database); reads may still work.
+	ErrStorageReadOnly = errors.New("batch: job store is read-only")
 )
 
 // ErrTooManyRows is returned by Store.Create when a list has more rows

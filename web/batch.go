@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -104,6 +105,11 @@ const (
 	// CodeListTooLarge: an xlsx that unzips to more than the reader
 	// allows (data.CodeListTooLarge).
 	CodeListTooLarge = "list_too_large"
+	// CodeStorageFull: the job store's disk is full (507); nothing of the
+	// upload was stored, earlier jobs stay readable.
+	CodeStorageFull = "storage_full"
+	// CodeStorageReadOnly: the job store cannot be written (503).
+	CodeStorageReadOnly = "storage_read_only"
 )
 
 // BatchListError is the API error for a list file that cannot be read (code one of the Code*List constants), with the line when known.
@@ -401,13 +407,23 @@ func groupDigits(n int) string {
 }
 
 // storeError maps a store failure: ErrNotFound → 404 job_not_found, a
-// deadline → 504 timeout, anything else as is (500).
-func (s *Server) storeError(id string, err error) error {
+// deadline → 504 timeout, a full store → 507 storage_full, a read-only
+// one → 503 storage_read_only (both logged for the operator), anything
+// else as is (500).
+func (s *Server) storeError(c *gin.Context, id string, err error) error {
 	switch {
 	case errors.Is(err, batch.ErrNotFound):
 		return errJobNotFound(id)
 	case errors.Is(err, context.DeadlineExceeded):
 		return newError(CodeTimeout, "读取批量筛查任务超过时限，请稍后重试。", nil)
+	case errors.Is(err, batch.ErrStorageFull):
+		s.log.LogAttrs(c.Request.Context(), slog.LevelError, "批量筛查任务库空间已满",
+			slog.String("request_id", requestIDOf(c)), slog.String("error", err.Error()))
+		return newError(CodeStorageFull, "批量筛查任务库所在的磁盘已满，本次上传未保存（之前的任务不受影响）。请稍后重试，或联系维护人员清理空间。", nil)
+	case errors.Is(err, batch.ErrStorageReadOnly):
+		s.log.LogAttrs(c.Request.Context(), slog.LevelError, "批量筛查任务库不可写",
+			slog.String("request_id", requestIDOf(c)), slog.String("error", err.Error()))
+		return newError(CodeStorageReadOnly, "批量筛查任务库暂时无法写入（只读），本次操作未保存（之前的任务仍可查看和下载）。请联系维护人员。", nil)
 	}
 	return err
 }
@@ -499,7 +515,7 @@ func (s *Server) createError(c *gin.Context, b *Batches, err error) error {
 	case errors.Is(err, context.DeadlineExceeded) || c.Request.Context().Err() != nil:
 		return newError(CodeTimeout, fmt.Sprintf("读取并保存项目清单超过时限 %s，请拆分为较小的文件后重试。", humanDuration(s.cfg.BatchTimeout)), nil)
 	}
-	return err
+	return s.storeError(c, "", err)
 }
 
 // readUpload streams the multipart form: the file part goes to a
@@ -602,10 +618,13 @@ func (s *Server) spool(u *batchUpload, part *multipart.Part, b *Batches) error {
 	}
 	f, err := os.CreateTemp("", "sanxian-upload-*")
 	if err != nil {
-		return fmt.Errorf("spool upload: %w", err)
+		return spoolError(err)
 	}
 	u.file, u.fileName = f, name
 	n, err := io.Copy(f, io.LimitReader(part, b.MaxUploadBytes+1))
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return spoolError(err)
+	}
 	if err != nil {
 		return s.uploadReadError(b, err)
 	}
@@ -613,6 +632,16 @@ func (s *Server) spool(u *batchUpload, part *multipart.Part, b *Batches) error {
 		return errUploadTooLarge(b.MaxUploadBytes)
 	}
 	return nil
+}
+
+// spoolError is a failure to write the upload's temporary file: a full
+// temporary directory answers 507 storage_full (the upload is not the
+// client's fault), anything else 500.
+func spoolError(err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return newError(CodeStorageFull, "服务器临时目录所在的磁盘已满，本次上传未保存（之前的任务不受影响）。请稍后重试，或联系维护人员清理空间。", nil)
+	}
+	return fmt.Errorf("spool upload: %w", err)
 }
 
 // baseName keeps the last element of a file name that a browser may have
@@ -662,7 +691,7 @@ func (s *Server) listBatches(c *gin.Context) {
 	}
 	jobs, err := b.Store.Jobs(c.Request.Context(), limit)
 	if err != nil {
-		s.fail(c, s.storeError("", err))
+		s.fail(c, s.storeError(c, "", err))
 		return
 	}
 	out := jobList{Jobs: make([]jobSummary, 0, len(jobs))}
@@ -680,7 +709,7 @@ func (s *Server) getBatch(c *gin.Context) {
 	id := c.Param("id")
 	job, err := b.Store.Job(c.Request.Context(), id)
 	if err != nil {
-		s.fail(c, s.storeError(id, err))
+		s.fail(c, s.storeError(c, id, err))
 		return
 	}
 	s.answerJob(c, b, job)
@@ -694,7 +723,7 @@ func (s *Server) cancelBatch(c *gin.Context) {
 	id := c.Param("id")
 	job, err := b.Store.Cancel(c.Request.Context(), id)
 	if err != nil {
-		s.fail(c, s.storeError(id, err))
+		s.fail(c, s.storeError(c, id, err))
 		return
 	}
 	s.answerJob(c, b, job)
@@ -703,7 +732,7 @@ func (s *Server) cancelBatch(c *gin.Context) {
 func (s *Server) answerJob(c *gin.Context, b *Batches, job batch.Job) {
 	errs, err := s.rowErrors(c.Request.Context(), b, job)
 	if err != nil {
-		s.fail(c, s.storeError(job.ID, err))
+		s.fail(c, s.storeError(c, job.ID, err))
 		return
 	}
 	c.JSON(http.StatusOK, jobDetail{jobSummary: summarize(job), RowErrors: errs})
@@ -823,7 +852,7 @@ func (s *Server) batchRows(c *gin.Context) {
 	ctx := c.Request.Context()
 	job, err := b.Store.Job(ctx, id)
 	if err != nil {
-		s.fail(c, s.storeError(id, err))
+		s.fail(c, s.storeError(c, id, err))
 		return
 	}
 	page := rowsPage{Total: job.Total, Offset: offset, Limit: limit, Rows: make([]rowView, 0, min(limit, max(job.Total-offset, 0)))}
@@ -832,7 +861,7 @@ func (s *Server) batchRows(c *gin.Context) {
 		return nil
 	})
 	if err != nil {
-		s.fail(c, s.storeError(id, err))
+		s.fail(c, s.storeError(c, id, err))
 		return
 	}
 	c.JSON(http.StatusOK, page)
@@ -879,7 +908,7 @@ func (s *Server) batchResult(format string) gin.HandlerFunc {
 		ctx := c.Request.Context()
 		job, err := b.Store.Job(ctx, id)
 		if err != nil {
-			s.fail(c, s.storeError(id, err))
+			s.fail(c, s.storeError(c, id, err))
 			return
 		}
 		if (job.Status == batch.StatusQueued || job.Status == batch.StatusRunning) && !partial {
@@ -890,7 +919,7 @@ func (s *Server) batchResult(format string) gin.HandlerFunc {
 		}
 		clauses, err := b.Store.Clauses(ctx, id)
 		if err != nil {
-			s.fail(c, s.storeError(id, err))
+			s.fail(c, s.storeError(c, id, err))
 			return
 		}
 		s.extendDeadlines(c, false)

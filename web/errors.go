@@ -64,6 +64,8 @@ var statuses = map[string]int{
 	CodeCorruptList:     http.StatusUnprocessableEntity,
 	CodeBadEncoding:     http.StatusUnprocessableEntity,
 	CodeListTooLarge:    http.StatusRequestEntityTooLarge,
+	CodeStorageFull:     http.StatusInsufficientStorage,
+	CodeStorageReadOnly: http.StatusServiceUnavailable,
 
 	// Dataset versions and the admin API (datasets.go).
 	CodeAdminDisabled:   http.StatusNotFound,

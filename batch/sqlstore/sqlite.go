@@ -61,13 +61,13 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	s := &Store{db: db, d: sqliteDialect, now: time.Now, release: release}
 	if err := s.migrate(ctx, ""); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("open job database %s: %w", dir, err)
+		return nil, fmt.Errorf("open job database %s: %w", dir, storageError(err))
 	}
 	// This process owns the directory: claims left by a previous one are
 	// stale.
 	if _, err := db.ExecContext(ctx, `UPDATE batch_chunks SET state='pending', owner=NULL, claim=NULL, lease_until=NULL WHERE state='claimed'`); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("release stale claims: %w", err)
+		return nil, fmt.Errorf("release stale claims: %w", storageError(err))
 	}
 	return s, nil
 }

@@ -286,7 +286,8 @@ func readAhead(ctx context.Context, rows iter.Seq2[batch.Row, error], size, maxR
 }
 
 // Create implements batch.Store.
-func (s *Store) Create(ctx context.Context, job batch.Job, rows iter.Seq2[batch.Row, error], chunkSize, maxRows int) (batch.Job, error) {
+func (s *Store) Create(ctx context.Context, job batch.Job, rows iter.Seq2[batch.Row, error], chunkSize, maxRows int) (_ batch.Job, err error) {
+	defer markStorage(&err)
 	if chunkSize <= 0 {
 		chunkSize = 200
 	}
@@ -443,7 +444,8 @@ func (s *Store) Jobs(ctx context.Context, limit int) ([]batch.Job, error) {
 }
 
 // Cancel implements batch.Store.
-func (s *Store) Cancel(ctx context.Context, id string) (batch.Job, error) {
+func (s *Store) Cancel(ctx context.Context, id string) (_ batch.Job, err error) {
+	defer markStorage(&err)
 	if _, err := s.db.ExecContext(ctx, s.q(`UPDATE batch_jobs SET status=?, finished_at=? WHERE id=? AND status IN (?, ?)`),
 		string(batch.StatusCancelled), ms(s.now()), id, string(batch.StatusQueued), string(batch.StatusRunning)); err != nil {
 		return batch.Job{}, fmt.Errorf("cancel %s: %w", id, err)
@@ -452,7 +454,8 @@ func (s *Store) Cancel(ctx context.Context, id string) (batch.Job, error) {
 }
 
 // Claim implements batch.Store.
-func (s *Store) Claim(ctx context.Context, worker string, lease time.Duration) (*batch.Chunk, error) {
+func (s *Store) Claim(ctx context.Context, worker string, lease time.Duration) (_ *batch.Chunk, err error) {
+	defer markStorage(&err)
 	claim, err := newID()
 	if err != nil {
 		return nil, err
@@ -511,7 +514,8 @@ func (s *Store) Rows(ctx context.Context, c batch.Chunk) ([]batch.Row, error) {
 }
 
 // Complete implements batch.Store.
-func (s *Store) Complete(ctx context.Context, c batch.Chunk, results []batch.Result, clauses []batch.Clause) error {
+func (s *Store) Complete(ctx context.Context, c batch.Chunk, results []batch.Result, clauses []batch.Clause) (err error) {
+	defer markStorage(&err)
 	if want := c.Last - c.First + 1; len(results) != want {
 		return fmt.Errorf("complete chunk %s/%d: %d results for %d rows", c.JobID, c.No, len(results), want)
 	}
@@ -727,7 +731,8 @@ func (s *Store) Clauses(ctx context.Context, id string) ([]batch.Clause, error) 
 }
 
 // Expire implements batch.Store.
-func (s *Store) Expire(ctx context.Context, cutoff time.Time) (int, error) {
+func (s *Store) Expire(ctx context.Context, cutoff time.Time) (_ int, err error) {
+	defer markStorage(&err)
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id FROM batch_jobs WHERE status IN ('finished', 'cancelled') AND finished_at < ?`), ms(cutoff))
 	if err != nil {
 		return 0, fmt.Errorf("expire: %w", err)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"os"
 	"os/signal"
@@ -378,4 +379,38 @@ func describeListError(err error) string {
 		return le.Message
 	}
 	return err.Error()
+}
+
+// storeOpenError is the message for a job store serve cannot open: what
+// is wrong with the state directory and which flag chooses another.
+func storeOpenError(c batchConfig, where string, err error) string {
+	const fix = "请用 --state-dir（或环境变量 SANXIAN_STATE_DIR）指定一个可写的目录，或用 --store 改用 PostgreSQL"
+	if c.StoreURL != "" {
+		return fmt.Sprintf("无法打开批量筛查任务库（%s）：%v", where, err)
+	}
+	switch {
+	case errors.Is(err, sqlstore.ErrLocked):
+		return fmt.Sprintf("批量筛查任务库目录 %s 正由另一个 sanxian 进程使用（同一目录只能由一个进程使用）。%s。", where, fix)
+	case errors.Is(err, batch.ErrStorageReadOnly) || errors.Is(err, syscall.EROFS):
+		return fmt.Sprintf("批量筛查任务库目录 %s 在只读文件系统上，无法写入。%s。（%v）", where, fix, err)
+	case errors.Is(err, batch.ErrStorageFull) || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
+		return fmt.Sprintf("批量筛查任务库目录 %s 所在的磁盘已满。请腾出空间后重试，或%s。（%v）", where, strings.TrimPrefix(fix, "请"), err)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Sprintf("没有批量筛查任务库目录 %s 的写入权限。%s，或修改该目录的权限。（%v）", where, fix, err)
+	}
+	return fmt.Sprintf("无法打开批量筛查任务库（%s）：%v", where, err)
+}
+
+// lowSpace is the free space below which serve warns at start that the
+// state directory's disk is nearly full.
+const lowSpace = 64 << 20
+
+// freeSpace returns the bytes available to this user on dir's file
+// system.
+func freeSpace(dir string) (uint64, error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0, fmt.Errorf("statfs %s: %w", dir, err)
+	}
+	return st.Bavail * uint64(st.Bsize), nil
 }

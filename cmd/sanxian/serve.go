@@ -33,6 +33,7 @@ type serveConfig struct {
 	Batch     batchConfig
 	// AdminTokenFile is where the admin token was read from, if a file.
 	AdminTokenFile string
+	Conn           connTimeouts
 }
 
 const serveUsage = `用法：sanxian serve [参数]
@@ -47,6 +48,11 @@ const serveUsage = `用法：sanxian serve [参数]
   --max-vertices 数    场址几何顶点上限，默认 100000（SANXIAN_MAX_VERTICES）
   --max-buffer 米      缓冲距离上限，默认 50000（SANXIAN_MAX_BUFFER）
   --timeout 时长       单次请求时限，默认 10s（SANXIAN_TIMEOUT）
+  --read-header-timeout 时长  读取请求头的时限，默认 10s（SANXIAN_READ_HEADER_TIMEOUT）
+  --read-timeout 时长  读取整个请求（含请求体）的时限，默认 30s（SANXIAN_READ_TIMEOUT）
+  --write-timeout 时长 写出回答的时限，默认为 --timeout 加 10s（SANXIAN_WRITE_TIMEOUT）
+  --idle-timeout 时长  保持连接的空闲时限，默认 120s（SANXIAN_IDLE_TIMEOUT）；
+                       以上四项让缓慢或停滞的客户端到时即被断开；批量上传与下载另有较长时限
   --log-format 格式    日志格式 text 或 json，默认 text（SANXIAN_LOG_FORMAT）
   --sliver-m2 面积     碎片容差（平方米），默认 1（SANXIAN_SLIVER_M2）
   --sliver-ratio 比例  碎片容差占场址面积的比例，默认 0.0001（SANXIAN_SLIVER_RATIO）；
@@ -82,6 +88,8 @@ func parseServe(args []string) (serveConfig, error) {
 	var c serveConfig
 	var maxBody, maxVertices, maxBuffer, timeout, sliverM2, sliverRatio string
 	var workers, lease, retention, maxUpload, maxRows string
+	var readHeader, read, write, idle string
+	timeoutFlags(fs, &readHeader, &read, &write, &idle)
 	toleranceFlags(fs, &sliverM2, &sliverRatio)
 	batchFlags(fs, &c.Batch, &workers, &lease, &retention, &maxUpload, &maxRows)
 	fs.StringVar(&c.Addr, "addr", envOr("SANXIAN_ADDR", ":8080"), "")
@@ -122,6 +130,9 @@ func parseServe(args []string) (serveConfig, error) {
 		return c, fmt.Errorf("--timeout：%q 不是正的时长（如 10s、500ms）", timeout)
 	} else {
 		c.Web.RequestTimeout = d
+	}
+	if c.Conn, err = parseTimeouts(readHeader, read, write, idle, c.Web.RequestTimeout); err != nil {
+		return c, err
 	}
 	if c.Tolerance, err = parseTolerance(sliverM2, sliverRatio); err != nil {
 		return c, err
@@ -249,10 +260,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	jobs, where, err := openStore(ctx, cfg.Batch)
 	if err != nil {
 		log.Error("无法打开批量筛查任务库", "store", where, "error", err)
-		fmt.Fprintf(stderr, "无法打开批量筛查任务库（%s）：%v\n", where, err)
+		fmt.Fprintln(stderr, storeOpenError(cfg.Batch, where, err))
 		return exitFail
 	}
 	defer jobs.Close()
+	if free, err := freeSpace(cfg.Batch.StateDir); cfg.Batch.StoreURL == "" && err == nil && free < lowSpace {
+		log.Warn("批量筛查任务库所在磁盘剩余空间不足，磁盘写满后新的上传将被拒绝（507 storage_full）", "state_dir", where, "free_bytes", free)
+	}
 	runner := &batch.Runner{Store: jobs, Datasets: &store, Worker: cfg.Batch.WorkerID, Workers: cfg.Batch.Workers,
 		Lease: cfg.Batch.Lease, Retention: cfg.Batch.Retention, Limits: geo.Limits{MaxVertices: cfg.Web.MaxVertices}, Log: log}
 	runCtx, stopRunner := context.WithCancel(context.WithoutCancel(ctx))
@@ -270,10 +284,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg.Web.Batches = &web.Batches{Store: jobs, Files: batchFiles{}, Notify: runner.Notify, MaxUploadBytes: cfg.Batch.MaxUpload, MaxRows: cfg.Batch.MaxRows}
 	srv := &http.Server{
 		Handler:           web.New(&store, cfg.Web, log),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      cfg.Web.RequestTimeout + 10*time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: cfg.Conn.ReadHeader,
+		ReadTimeout:       cfg.Conn.Read,
+		WriteTimeout:      cfg.Conn.Write,
+		IdleTimeout:       cfg.Conn.Idle,
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

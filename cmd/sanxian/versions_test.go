@@ -356,8 +356,11 @@ func TestServeDatasetVersions(t *testing.T) {
 }
 
 // TestDatasetSwitchUnderLoad hammers GET /api/v1/check while v2, v1, v2 …
-// are activated in turn: no request may fail, and every answer must come
-// from one version only. It logs the latency of the probe in steady state
+// are activated in turn, then while two corrupt versions (a layer that
+// does not match its checksum, a truncated layer file) are activated in
+// turn: no request may fail, every answer must come from one version
+// only, and the corrupt versions are refused (422 dataset_invalid) with
+// the old version serving on. It logs the latency of the probe in steady state
 // and during the switches (no timed assertions).
 func TestDatasetSwitchUnderLoad(t *testing.T) {
 	f := writeVersions(t)
@@ -476,6 +479,50 @@ func TestDatasetSwitchUnderLoad(t *testing.T) {
 	assert.Positive(t, seen["2020.1"], "v1 answered during the switches")
 	assert.Positive(t, seen["2023.1"], "v2 answered during the switches")
 
+	// Corrupt versions activated under load: each activation is refused
+	// with 422 dataset_invalid while no request fails and every answer
+	// still comes from the version serving before (v2).
+	code, body := call(t, client, "POST", srv.base+"/api/v1/admin/datasets/v2/activate", adminToken)
+	require.Equal(t, http.StatusOK, code, "%s", body)
+	for _, id := range []string{"v3", "v4"} {
+		c := versionContents(2)
+		c.Info.Version = "2024." + id
+		_, err := data.WriteDataset(filepath.Join(f.dir, id), c)
+		require.NoError(t, err)
+	}
+	damageLayer(t, filepath.Join(f.dir, "v3"), admission.LayerControlUnits) // valid content, wrong checksum
+	units := filepath.Join(f.dir, "v4", admission.LayerControlUnits+".geojson.gz")
+	raw, err := os.ReadFile(units)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(units, raw[:len(raw)/2], 0o644)) // truncated gzip
+	var refused, corruptFailures atomic.Int64
+	corrupt, corruptSeen := run(2*time.Second, func(stop <-chan struct{}) {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			id := []string{"v3", "v4"}[i%2]
+			code, body := call(t, client, "POST", srv.base+"/api/v1/admin/datasets/"+id+"/activate", adminToken)
+			var e apiError
+			if code != http.StatusUnprocessableEntity || json.Unmarshal(body, &e) != nil || e.Error.Code != "dataset_invalid" ||
+				!strings.Contains(e.Error.Message, "服务继续使用版本 2023.1") {
+				if corruptFailures.Add(1) <= 3 {
+					t.Errorf("activate corrupt %s: %d %s", id, code, body)
+				}
+				continue
+			}
+			refused.Add(1)
+		}
+	})
+	assert.Zero(t, corruptFailures.Load())
+	assert.GreaterOrEqual(t, refused.Load(), int64(2), "both corrupt versions were tried")
+	assert.Equal(t, map[string]int{"2023.1": len(corrupt)}, corruptSeen, "only v2 answered while corrupt versions were refused")
+	raw, err = os.ReadFile(filepath.Join(f.dir, data.ActiveFile))
+	require.NoError(t, err)
+	assert.Equal(t, "v2\n", string(raw), "ACTIVE still names v2")
+
 	p := func(lat []time.Duration, q float64) time.Duration {
 		if len(lat) == 0 {
 			return 0
@@ -487,6 +534,7 @@ func TestDatasetSwitchUnderLoad(t *testing.T) {
 	t.Logf("steady:    %6d requests, p50 %v, p99 %v", len(steady), p(steady, 0.50), p(steady, 0.99))
 	t.Logf("switching: %6d requests, p50 %v, p99 %v; %d activations (each p50 %v, max %v); answers %v",
 		len(switching), p(switching, 0.50), p(switching, 0.99), switches.Load(), p(switchTimes, 0.5), p(switchTimes, 1), seen)
+	t.Logf("corrupt:   %6d requests, p50 %v, p99 %v; %d activations refused", len(corrupt), p(corrupt, 0.50), p(corrupt, 0.99), refused.Load())
 	if s, w := p(steady, 0.99), p(switching, 0.99); s > 0 {
 		t.Logf("p99 during switches / steady p99 = %.2f (target ≤ 2)", float64(w)/float64(s))
 	}

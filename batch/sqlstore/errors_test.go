@@ -1,0 +1,87 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sanxian/sanxian/batch"
+)
+
+// A SQLite store that runs out of pages (PRAGMA max_page_count, which
+// fails writes with SQLITE_FULL as a full disk does) or is made
+// query-only (SQLITE_READONLY): writes fail with the batch sentinels and
+// store nothing; reads keep working; with room again writes work.
+func TestSQLiteFullAndReadOnly(t *testing.T) {
+	ctx := context.Background()
+	s := sqliteOpener(t)
+	s.db.SetMaxOpenConns(1) // the pragmas below are per connection
+	pragma := func(q string) {
+		t.Helper()
+		_, err := s.db.ExecContext(ctx, q)
+		require.NoError(t, err)
+	}
+	first, err := s.Create(ctx, newJob(), rowsOf(10), 4, 0)
+	require.NoError(t, err)
+
+	var pages int
+	require.NoError(t, s.db.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages))
+	pragma(fmt.Sprintf("PRAGMA max_page_count = %d", pages+2))
+	_, err = s.Create(ctx, newJob(), rowsOf(3000), 200, 0)
+	require.ErrorIs(t, err, batch.ErrStorageFull)
+	jobs, err := s.Jobs(ctx, 10)
+	require.NoError(t, err)
+	require.Len(t, jobs, 1, "the refused job stored nothing")
+	assert.Equal(t, first.ID, jobs[0].ID)
+
+	pragma("PRAGMA max_page_count = 1073741823")
+	second, err := s.Create(ctx, newJob(), rowsOf(3000), 200, 0)
+	require.NoError(t, err)
+	assert.Equal(t, 3000, second.Total)
+
+	pragma("PRAGMA query_only = ON")
+	_, err = s.Create(ctx, newJob(), rowsOf(5), 4, 0)
+	assert.ErrorIs(t, err, batch.ErrStorageReadOnly)
+	_, err = s.Cancel(ctx, second.ID)
+	assert.ErrorIs(t, err, batch.ErrStorageReadOnly)
+	_, err = s.Claim(ctx, "w", 0)
+	assert.ErrorIs(t, err, batch.ErrStorageReadOnly)
+	j, err := s.Job(ctx, second.ID)
+	require.NoError(t, err, "reads still work")
+	assert.Equal(t, batch.StatusQueued, j.Status)
+	pragma("PRAGMA query_only = OFF")
+	_, err = s.Cancel(ctx, second.ID)
+	assert.NoError(t, err)
+}
+
+func TestStorageError(t *testing.T) {
+	path := func(errno syscall.Errno) error {
+		return fmt.Errorf("state directory: %w", &os.PathError{Op: "open", Path: "/x/sanxian.lock", Err: errno})
+	}
+	plain := errors.New("something else")
+	for _, c := range []struct {
+		err  error
+		want error
+	}{
+		{path(syscall.ENOSPC), batch.ErrStorageFull},
+		{path(syscall.EDQUOT), batch.ErrStorageFull},
+		{path(syscall.EROFS), batch.ErrStorageReadOnly},
+		{&pgconn.PgError{Code: "53100", Message: "could not extend file"}, batch.ErrStorageFull},
+		{&pgconn.PgError{Code: "25006", Message: "cannot execute INSERT in a read-only transaction"}, batch.ErrStorageReadOnly},
+		{fmt.Errorf("%w: already", batch.ErrStorageFull), batch.ErrStorageFull},
+	} {
+		got := storageError(c.err)
+		assert.ErrorIs(t, got, c.want, "%v", c.err)
+		assert.ErrorIs(t, got, c.err, "the cause is kept")
+	}
+	assert.Equal(t, plain, storageError(plain))
+	assert.Nil(t, storageError(nil))
+	assert.NotErrorIs(t, storageError(&pgconn.PgError{Code: "23505"}), batch.ErrStorageFull)
+}
