@@ -16,6 +16,7 @@ import (
 
 	"github.com/sanxian/sanxian/batch"
 	"github.com/sanxian/sanxian/batch/sqlstore"
+	"github.com/sanxian/sanxian/internal/sampletest"
 )
 
 // unwritableStore is a real store whose writes fail, while cause is set,
@@ -50,7 +51,7 @@ func TestBatchStorageErrors(t *testing.T) {
 	t.Cleanup(func() { store.Close() })
 	var cause atomic.Pointer[error]
 	cfg := Config{Batches: &Batches{Store: unwritableStore{Store: store, cause: &cause}, Files: fakeFiles{}}}
-	base := newTestServer(t, New(staticSource{sampleDataset(t)}, cfg, testLogger(t))).URL
+	base := newTestServer(t, New(staticSource{sampletest.Dataset(t)}, cfg, testLogger(t))).URL
 	r := postList(t, base+"/api/v1/batches", "list.csv", []byte(sampleList))
 	require.Equal(t, http.StatusAccepted, r.Status, "%s", r.Body)
 	job := decodeJob(t, r)
@@ -92,7 +93,7 @@ func TestBatchUploadSpoolFull(t *testing.T) {
 		t.Skipf("cannot mount a tmpfs (a container without CAP_SYS_ADMIN?): %v", err)
 	}
 	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
-	env := newBatchEnv(t, sampleDataset(t), false, Config{}, nil)
+	env := newBatchEnv(t, sampletest.Dataset(t), false, Config{}, nil)
 	f, err := os.Create(filepath.Join(dir, "filler"))
 	require.NoError(t, err)
 	for {
