@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -75,12 +76,14 @@ func tilesSource(tmpl string) string {
 		}
 	}
 	host = strings.Join(labels, ".")
-	u, err := url.Parse(scheme + "://" + strings.Replace(host, "*", "wildcard", 1))
-	if err != nil || u.Host == "" || (scheme != "http" && scheme != "https") {
-		return ""
+	if !cspHost.MatchString(host) || (scheme != "http" && scheme != "https") {
+		return "" // nothing that could end the directive or add a source
 	}
 	return scheme + "://" + host
 }
+
+// cspHost is a host[:port] that can stand in a CSP source expression.
+var cspHost = regexp.MustCompile(`^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$`)
 
 // pagePaths are the routes that answer an HTML page (and get pageCSP).
 var pagePaths = map[string]bool{"/": true, "/report": true, "/batch": true}
