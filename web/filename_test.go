@@ -112,7 +112,7 @@ func TestUploadedNamesSanitised(t *testing.T) {
 	// never echoed beyond a known extension.
 	ts := newTestServer(t, New(staticSource{testDataset(t)}, Config{}, testLogger(t)))
 	for sent, source := range map[string]string{
-		`C:\桌面\场址.geojson`:     "geojson",
+		`C:\桌面\场址.geojson`:        "geojson",
 		"../../x/site.wkt":        "wkt",
 		"a\u202Enosjoeg.wkt":      "wkt",
 		"site.<img src=x>":        "",
