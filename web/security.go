@@ -53,8 +53,13 @@ const apiCSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; for
 // tilesSource is the CSP host source of a tile URL template: its scheme
 // and host, a host label holding {s} (or any other placeholder) replaced
 // by the wildcard "*." that CSP allows on the leftmost label only. ""
-// for a template on this origin (a path) or one that cannot be parsed.
+// for a template on this origin (a path) or one that cannot be parsed. A
+// scheme-relative template ("//host/…") gives the bare host, which CSP
+// matches with the page's own scheme.
 func tilesSource(tmpl string) string {
+	if strings.HasPrefix(tmpl, "//") {
+		tmpl = "scheme-relative:" + tmpl // the page's own scheme
+	}
 	if tmpl == "" || !strings.Contains(tmpl, "://") {
 		return ""
 	}
@@ -76,8 +81,11 @@ func tilesSource(tmpl string) string {
 		}
 	}
 	host = strings.Join(labels, ".")
-	if !cspHost.MatchString(host) || (scheme != "http" && scheme != "https") {
+	if !cspHost.MatchString(host) || (scheme != "http" && scheme != "https" && scheme != "scheme-relative") {
 		return "" // nothing that could end the directive or add a source
+	}
+	if scheme == "scheme-relative" {
+		return host // a host source without a scheme takes the page's
 	}
 	return scheme + "://" + host
 }

@@ -73,6 +73,7 @@ func TestTilesSource(t *testing.T) {
 		{"https://{s}.tile.example.cn/{z}/{x}/{y}.png", "https://*.tile.example.cn"},
 		{"https://tiles.{s}.example.cn/{z}/{x}/{y}.png", ""}, // wildcard only on the leftmost label
 		{"ftp://tiles.example.cn/{z}/{x}/{y}", ""},
+		{"//t{s}.tianditu.gov.cn/img_w/wmts?x={x}&y={y}&l={z}", "*.tianditu.gov.cn"},
 		{"https://user:pw@tiles.example.cn/{z}/{x}/{y}", "https://tiles.example.cn"},
 		{"https://tiles.example.cn'; script-src *; x/{z}", ""},
 	}
