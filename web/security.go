@@ -130,7 +130,7 @@ const (
 
 // NormalizeOrigin checks one entry of the CORS allow-list and returns it
 // in the form browsers send in Origin: scheme://host[:port], lower case,
-// without a path or trailing slash. "*" is refused: the list names
+// without a path, a trailing slash or the scheme's default port. "*" is refused: the list names
 // origins.
 func NormalizeOrigin(o string) (string, error) {
 	o = strings.TrimSpace(o)
@@ -139,7 +139,14 @@ func NormalizeOrigin(o string) (string, error) {
 		u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
 		return "", fmt.Errorf("%q 不是来源（应为 scheme://主机[:端口]，如 https://gis.example.cn，不含路径，不能用 *）", o)
 	}
-	return strings.ToLower(u.Scheme + "://" + u.Host), nil
+	host := strings.ToLower(u.Host)
+	// Browsers leave the default port out of Origin.
+	if u.Scheme == "https" {
+		host = strings.TrimSuffix(host, ":443")
+	} else {
+		host = strings.TrimSuffix(host, ":80")
+	}
+	return strings.ToLower(u.Scheme) + "://" + host, nil
 }
 
 // isAdminPath reports whether p is under the admin API, which is never
