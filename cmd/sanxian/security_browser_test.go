@@ -157,15 +157,37 @@ const (
 // siteLon, siteLat is 渝中区's seat, where a chemical plant is prohibited.
 const siteLon, siteLat = 106.569, 29.553
 
-// writePayloadDataset copies the embedded sample with payloads in the
-// dataset name, the district and the control unit at the site (names and
-// an attribute) and every clause text and exception note. It returns the
-// folder and the unit's id.
+// writePayloadDataset copies the part of the embedded sample within
+// about 6 km of the site (features whose bounds reach it, and the clauses
+// of their units and counties: small, so that writing and loading it stay
+// cheap under -race) with payloads in the dataset name, the district and
+// the control unit at the site (names and an attribute) and every clause
+// text and exception note. It returns the folder and the unit's id.
 func writePayloadDataset(t *testing.T) (string, string) {
 	t.Helper()
 	c, err := data.ReadDataset(data.Sample())
 	require.NoError(t, err)
 	pt := orb.Point{siteLon, siteLat}
+	box := orb.Bound{Min: orb.Point{siteLon - 0.06, siteLat - 0.06}, Max: orb.Point{siteLon + 0.06, siteLat + 0.06}}
+	kept := map[string]bool{}
+	for li := range c.Layers {
+		l := &c.Layers[li]
+		var fs []admission.Feature
+		for _, f := range l.Features {
+			if f.Geometry.Bound().Intersects(box) {
+				fs = append(fs, f)
+				kept[f.ID] = true
+			}
+		}
+		l.Features = fs
+	}
+	var clauses []admission.Clause
+	for _, cl := range c.Rules.Clauses {
+		if (cl.Scope.Unit == "" || kept[cl.Scope.Unit]) && (cl.Scope.County == "" || kept[cl.Scope.County]) {
+			clauses = append(clauses, cl)
+		}
+	}
+	c.Rules.Clauses = clauses
 	contains := func(g orb.Geometry) bool {
 		switch g := g.(type) {
 		case orb.Polygon:
