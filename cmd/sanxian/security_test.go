@@ -52,7 +52,7 @@ func TestSecurityFlags(t *testing.T) {
 // limit with their flags.
 func TestServeSecurity(t *testing.T) {
 	const origin = "https://gis.example.cn"
-	srv := startServe(t, "--cors-origins", origin, "--rate-limit", "0.05", "--rate-burst", "4")
+	srv := startServe(t, "--data", writeTestDataset(t), "--cors-origins", origin, "--rate-limit", "0.05", "--rate-burst", "4")
 	get := func(path string, header ...string) *http.Response {
 		t.Helper()
 		req, err := http.NewRequest("GET", srv.base+path, nil)
