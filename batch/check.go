@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 
@@ -40,6 +41,18 @@ type Checker struct {
 	Options Options
 	// Limits bound each row's site (geo.ValidateSite).
 	Limits geo.Limits
+	// Log receives the internal error of a row whose check failed (the
+	// row's message only says that it failed); nil discards it.
+	Log *slog.Logger
+}
+
+// logFailure logs why row's check failed, which the row's error message
+// (shown to people) leaves out.
+func (ck Checker) logFailure(ctx context.Context, row Row, step string, err error) {
+	if ck.Log != nil {
+		ck.Log.LogAttrs(ctx, slog.LevelError, "batch row check failed", slog.Int("line", row.Line),
+			slog.String("step", step), slog.String("error", err.Error()))
+	}
 }
 
 // Check checks one row against d. A row that cannot be checked gives a
@@ -96,7 +109,8 @@ func (ck Checker) Check(ctx context.Context, d *admission.Dataset, row Row) (Res
 		if ctx.Err() != nil {
 			return Result{}, nil, ctx.Err()
 		}
-		return fail(&RowError{Code: ErrCodeCheckFailed, Message: fmt.Sprintf("第 %d 行：检查失败（不是“未发现”）：%v", row.Line, err)})
+		ck.logFailure(ctx, row, "check", err)
+		return fail(&RowError{Code: ErrCodeCheckFailed, Message: fmt.Sprintf("第 %d 行：核查计算失败，未能得出结果（不是“未发现”）；详情见服务日志。", row.Line)})
 	}
 	summarize(&res, cr)
 	near, err := ck.nearest(ctx, d, row)
@@ -104,7 +118,8 @@ func (ck Checker) Check(ctx context.Context, d *admission.Dataset, row Row) (Res
 		if ctx.Err() != nil {
 			return Result{}, nil, ctx.Err()
 		}
-		return fail(&RowError{Code: ErrCodeCheckFailed, Message: fmt.Sprintf("第 %d 行：查找最近敏感区失败：%v", row.Line, err)})
+		ck.logFailure(ctx, row, "nearest", err)
+		return fail(&RowError{Code: ErrCodeCheckFailed, Message: fmt.Sprintf("第 %d 行：查找最近敏感区失败；详情见服务日志。", row.Line)})
 	}
 	res.Nearest = near
 	var clauses []Clause

@@ -142,7 +142,7 @@ func (r *Runner) Step(ctx context.Context) (bool, error) {
 	if err != nil {
 		return true, fmt.Errorf("job of chunk %s/%d: %w", c.JobID, c.No, err)
 	}
-	ck := Checker{Options: job.Options, Limits: r.Limits}
+	ck := Checker{Options: job.Options, Limits: r.Limits, Log: r.Log}
 	results := make([]Result, 0, len(rows))
 	seen := map[string]bool{}
 	var clauses []Clause

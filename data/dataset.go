@@ -81,13 +81,13 @@ func ReadDataset(fsys fs.FS) (Contents, error) {
 	var c Contents
 	raw, err := fs.ReadFile(fsys, ManifestFile)
 	if err != nil {
-		return c, fmt.Errorf("read manifest: %w", err)
+		return c, fmt.Errorf("read manifest: %w", fileError("read", ManifestFile, err))
 	}
 	var m Manifest
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
-		return c, fmt.Errorf("parse %s: %w", ManifestFile, err)
+		return c, fileError("parse", ManifestFile, err)
 	}
 	if len(m.Layers) == 0 {
 		return c, fmt.Errorf("%s: no layers", ManifestFile)
@@ -107,7 +107,7 @@ func ReadDataset(fsys fs.FS) (Contents, error) {
 		h.Write([]byte("\n"))
 		fc, err := geojson.UnmarshalFeatureCollection(content)
 		if err != nil {
-			return c, fmt.Errorf("layer %q: parse %s: %w", ml.ID, ml.File, err)
+			return c, fmt.Errorf("layer %q: %w", ml.ID, fileError("parse", ml.File, err))
 		}
 		layer := admission.Layer{ID: ml.ID, Title: ml.Title, Role: ml.Role, Kind: ml.Kind}
 		layer.Features = make([]admission.Feature, 0, len(fc.Features))
@@ -134,7 +134,7 @@ func ReadDataset(fsys fs.FS) (Contents, error) {
 		rd := json.NewDecoder(bytes.NewReader(content))
 		rd.DisallowUnknownFields()
 		if err := rd.Decode(&c.Rules); err != nil {
-			return c, fmt.Errorf("rules: parse %s: %w", m.Rules, err)
+			return c, fmt.Errorf("rules: %w", fileError("parse", m.Rules, err))
 		}
 	}
 	sum := "sha256:" + hex.EncodeToString(h.Sum(nil))
@@ -158,24 +158,44 @@ func LoadDir(dir string) (Contents, error) {
 	return ReadDataset(os.DirFS(dir))
 }
 
+// FileError is a file of a dataset folder that cannot be opened, read,
+// decompressed or parsed. Name is the file's name inside the folder,
+// never a full path; Op says what failed ("open", "read", "gunzip",
+// "parse"); Err is the cause with any file system path removed, so that
+// the message can be shown to a client. Callers match causes with
+// errors.Is / errors.As (fs.ErrNotExist, gzip.ErrHeader, *json.SyntaxError…).
+type FileError struct {
+	Name string
+	Op   string
+	Err  error
+}
+
+func (e *FileError) Error() string { return e.Op + " " + e.Name + ": " + e.Err.Error() }
+
+func (e *FileError) Unwrap() error { return e.Err }
+
+func fileError(op, name string, err error) *FileError {
+	return &FileError{Name: name, Op: op, Err: withoutPath(err)}
+}
+
 func readFile(fsys fs.FS, name string) ([]byte, error) {
 	f, err := fsys.Open(name)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", name, err)
+		return nil, fileError("open", name, err)
 	}
 	defer f.Close()
 	var r io.Reader = f
 	if strings.HasSuffix(name, ".gz") {
 		zr, err := gzip.NewReader(f)
 		if err != nil {
-			return nil, fmt.Errorf("gunzip %s: %w", name, err)
+			return nil, fileError("gunzip", name, err)
 		}
 		defer zr.Close()
 		r = zr
 	}
 	b, err := io.ReadAll(io.LimitReader(r, maxLayerBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
+		return nil, fileError("read", name, err)
 	}
 	if len(b) > maxLayerBytes {
 		return nil, fmt.Errorf("read %s: larger than %d bytes once decompressed", name, maxLayerBytes)

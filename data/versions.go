@@ -75,6 +75,9 @@ type VersionInfo struct {
 	// (an unreadable manifest or layer file); empty when they can. A
 	// version with a problem is listed all the same; Load refuses it.
 	Problem string `json:"problem,omitempty"`
+	// Err is the error Problem describes (a *FileError for a file that
+	// cannot be read), for callers that explain it in their own words.
+	Err error `json:"-"`
 }
 
 // ValidVersionID reports whether id can name a version: a plain folder
@@ -198,7 +201,7 @@ func (v *Versions) info(id string, counts bool) VersionInfo {
 	dir := filepath.Join(v.dir, id)
 	m, err := readManifest(dir)
 	if err != nil {
-		vi.Problem = err.Error()
+		vi.Problem, vi.Err = err.Error(), err
 		return vi
 	}
 	vi.Name, vi.Version, vi.Published, vi.Checksum, vi.Synthetic = m.Name, m.Version, m.Published, m.Checksum, m.Synthetic
@@ -209,7 +212,7 @@ func (v *Versions) info(id string, counts bool) VersionInfo {
 	if counts {
 		vi.Features, err = v.featureCounts(id, dir, m)
 		if err != nil {
-			vi.Problem = err.Error()
+			vi.Problem, vi.Err = err.Error(), err
 		}
 	}
 	return vi
@@ -220,12 +223,12 @@ func readManifest(dir string) (Manifest, error) {
 	var m Manifest
 	raw, err := os.ReadFile(filepath.Join(dir, ManifestFile))
 	if err != nil {
-		return m, fmt.Errorf("read %s: %w", ManifestFile, withoutPath(err))
+		return m, fileError("read", ManifestFile, err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
-		return m, fmt.Errorf("parse %s: %w", ManifestFile, err)
+		return m, fileError("parse", ManifestFile, err)
 	}
 	return m, nil
 }
@@ -241,7 +244,7 @@ func (v *Versions) featureCounts(id, dir string, m Manifest) (map[string]int, er
 		}
 		st, err := os.Stat(filepath.Join(dir, l.File))
 		if err != nil {
-			return nil, fmt.Errorf("layer %q: %s: %w", l.ID, l.File, withoutPath(err))
+			return nil, fmt.Errorf("layer %q: %w", l.ID, fileError("read", l.File, err))
 		}
 		fmt.Fprintf(&stamp, "|%s:%d:%d", l.File, st.Size(), st.ModTime().UnixNano())
 	}
@@ -256,7 +259,7 @@ func (v *Versions) featureCounts(id, dir string, m Manifest) (map[string]int, er
 	for _, l := range m.Layers {
 		n, cerr := countFeatures(filepath.Join(dir, l.File))
 		if cerr != nil {
-			counts, err = nil, fmt.Errorf("layer %q: %s: %w", l.ID, l.File, cerr)
+			counts, err = nil, fmt.Errorf("layer %q: %w", l.ID, fileError("read", l.File, cerr))
 			break
 		}
 		counts[l.ID] = n

@@ -561,7 +561,7 @@ func (s *Server) readUpload(c *gin.Context, b *Batches) (*batchUpload, error) {
 			if len(v) > 1024 || !utf8.Valid(v) {
 				return u, errBadField(field, fmt.Sprintf("表单字段 %s 过长或不是 UTF-8 文本。", field))
 			}
-			text := strings.TrimSpace(string(v))
+			text := strings.TrimSpace(stripInvisible(string(v)))
 			switch field {
 			case "name":
 				if utf8.RuneCountInString(text) > 100 {
@@ -612,7 +612,7 @@ func (s *Server) readUpload(c *gin.Context, b *Batches) (*batchUpload, error) {
 
 // spool copies the file part to a temporary file, at most MaxUploadBytes.
 func (s *Server) spool(u *batchUpload, part *multipart.Part, b *Batches) error {
-	name := baseName(part.FileName())
+	name := SafeFileName(part.FileName())
 	if name == "" {
 		return errMissingFile("缺少上传文件：表单字段 file 不是文件（没有文件名）。")
 	}
@@ -642,15 +642,6 @@ func spoolError(err error) error {
 		return newError(CodeStorageFull, "服务器临时目录所在的磁盘已满，本次上传未保存（之前的任务不受影响）。请稍后重试，或联系维护人员清理空间。", nil)
 	}
 	return fmt.Errorf("spool upload: %w", err)
-}
-
-// baseName keeps the last element of a file name that a browser may have
-// sent with a Windows or Unix path.
-func baseName(name string) string {
-	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
-		name = name[i+1:]
-	}
-	return strings.TrimSpace(name)
 }
 
 // defaultJobName is the file name without its extension, at most 100
@@ -1048,7 +1039,9 @@ func contentDisposition(name, fallback string) string {
 }
 
 // cleanFileName drops what a file name may not hold on common systems
-// (path separators, quotes, control characters).
+// (path separators, quotes, control characters become "_") and the
+// invisible characters stripInvisible removes (a U+202E in a name would
+// show "a\u202Egpj.exe" as "aexe.jpg").
 func cleanFileName(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
@@ -1056,7 +1049,7 @@ func cleanFileName(s string) string {
 			return '_'
 		}
 		return r
-	}, strings.TrimSpace(s))
+	}, strings.TrimSpace(stripInvisible(s)))
 }
 
 // rfc5987 percent-encodes s as an ext-value's value-chars.

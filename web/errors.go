@@ -74,6 +74,10 @@ var statuses = map[string]int{
 	CodeDatasetInvalid:  http.StatusUnprocessableEntity,
 	CodeNotVersioned:    http.StatusConflict,
 
+	// Security middleware (security.go, ratelimit.go).
+	CodeCORSForbidden: http.StatusForbidden,
+	CodeRateLimited:   http.StatusTooManyRequests,
+
 	// A geometry that parses but is not a valid site.
 	geo.CodeEmpty:           http.StatusUnprocessableEntity,
 	geo.CodeUnsupportedType: http.StatusUnprocessableEntity,

@@ -14,7 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// page holds the embedded map page (index.html, app.js), the printable
+// page holds the embedded map page (index.html, app.js, app.css), the printable
 // report page (report.html, report.js, report.css), the 批量筛查 page
 // (batch.html, batch.js, batch.css) and the vendored
 // browser libraries it loads from /vendor/: Leaflet 1.9.4 and
@@ -22,7 +22,7 @@ import (
 // packages with their licences. Nothing is fetched from the network at
 // run time.
 //
-//go:embed page/index.html page/app.js page/report.html page/report.js page/report.css page/batch.html page/batch.js page/batch.css page/vendor
+//go:embed page/index.html page/app.js page/app.css page/report.html page/report.js page/report.css page/batch.html page/batch.js page/batch.css page/vendor
 var page embed.FS
 
 // vendorTypes are the content types of the vendored files; a file with
@@ -69,6 +69,12 @@ func (s *Server) pageWithMeta(c *gin.Context, name string, meta [][2]string) {
 
 func (s *Server) appJS(c *gin.Context) {
 	s.pageFile(c, "page/app.js", "text/javascript; charset=utf-8")
+}
+
+// appCSS serves the map page's styles (a file, not an inline <style>, so
+// that the page's Content-Security-Policy needs no 'unsafe-inline').
+func (s *Server) appCSS(c *gin.Context) {
+	s.pageFile(c, "page/app.css", "text/css; charset=utf-8")
 }
 
 // report serves the printable 查询报告. The page reads the check that

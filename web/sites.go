@@ -130,8 +130,9 @@ func (s *Server) parseSiteUpload(c *gin.Context) (orb.Geometry, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	g, err := s.sites().ParseFile(path.Base(fh.Filename), b, c0)
-	return g, sourceOf(fh.Filename), err
+	name := SafeFileName(fh.Filename)
+	g, err := s.sites().ParseFile(name, b, c0)
+	return g, sourceOf(name), err
 }
 
 func (s *Server) parseSiteText(c *gin.Context) (orb.Geometry, string, error) {
@@ -248,6 +249,11 @@ func sourceOf(name string) string {
 	case "":
 		return "file"
 	default:
+		for _, r := range ext[1:] {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') || len(ext) > 9 {
+				return "file" // not an extension a parser knows; never echo it
+			}
+		}
 		return ext[1:]
 	}
 }

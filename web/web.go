@@ -65,6 +65,28 @@ type Config struct {
 	// AdminToken guards /api/v1/admin/… (Authorization: Bearer <token>);
 	// empty answers those routes 404 admin_disabled. Never logged.
 	AdminToken string
+	// CORSOrigins is the CORS allow-list: origins (scheme://host[:port],
+	// see NormalizeOrigin) whose pages may call the API. Empty: no CORS
+	// headers at all (same-origin only), and every preflight gets 403
+	// cors_forbidden. The admin API is never CORS-enabled.
+	CORSOrigins []string
+	// RateLimit is the requests per second allowed to one client IP (a
+	// token bucket); over it a request gets 429 rate_limited with
+	// Retry-After. 0: no limit. /healthz, /readyz, /metrics and the page
+	// files are exempt.
+	RateLimit float64
+	// RateBurst is the bucket size (requests one client may send at
+	// once). 0: DefaultRateBurst(RateLimit).
+	RateBurst int
+	// RateClients bounds the clients the limiter remembers (the least
+	// recently seen is forgotten first). 0: DefaultRateClients.
+	RateClients int
+	// TrustedProxies are the addresses or CIDR ranges of reverse proxies
+	// whose X-Forwarded-For / X-Real-IP name the client (for the rate
+	// limit and the access log). Empty: trust none; the client is the
+	// connection's address. Entries that do not parse are reported by
+	// New's error log and the list then trusts none.
+	TrustedProxies []string
 }
 
 // Defaults.
@@ -116,6 +138,10 @@ type Server struct {
 	summary   []LayerSummary
 
 	rowErrs rowErrorCache
+
+	pageCSP     string          // Content-Security-Policy of the HTML pages
+	corsOrigins map[string]bool // normalised CORS allow-list
+	limiter     *rateLimiter    // nil: no rate limit
 }
 
 // New builds the service over src. A nil logger discards logs. New puts
@@ -132,6 +158,18 @@ func New(src DatasetSource, cfg Config, logger *slog.Logger) *Server {
 		check: func(ctx context.Context, d *admission.Dataset, req admission.CheckRequest) (*admission.CheckResult, error) {
 			return d.Check(ctx, req)
 		},
+	}
+	s.pageCSP = pageCSPFor(s.cfg.TilesURL)
+	s.corsOrigins = map[string]bool{}
+	for _, o := range s.cfg.CORSOrigins {
+		if n, err := NormalizeOrigin(o); err == nil {
+			s.corsOrigins[n] = true
+		} else {
+			logger.Error("CORS allow-list entry ignored", slog.String("error", err.Error()))
+		}
+	}
+	if s.cfg.RateLimit > 0 {
+		s.limiter = newRateLimiter(s.cfg.RateLimit, s.cfg.RateBurst, s.cfg.RateClients)
 	}
 	s.metrics = newMetrics(src)
 	s.engine = s.routes()
@@ -151,12 +189,17 @@ func (s *Server) routes() *gin.Engine {
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
 	e.ContextWithFallback = true
-	e.Use(s.requestID, s.observe, s.recoverPanic, s.limitBody, s.timeout)
+	if err := e.SetTrustedProxies(s.cfg.TrustedProxies); err != nil {
+		s.log.Error("trusted proxies ignored: trusting none", slog.String("error", err.Error()))
+		_ = e.SetTrustedProxies(nil)
+	}
+	e.Use(s.requestID, s.observe, s.securityHeaders, s.cors, s.recoverPanic, s.rateLimit, s.limitBody, s.timeout)
 	e.NoRoute(s.noRoute)
 	e.NoMethod(s.noMethod)
 
 	e.GET("/", s.index)
 	e.GET("/app.js", s.appJS)
+	e.GET("/app.css", s.appCSS)
 	e.GET("/report", s.report)
 	e.GET("/report.js", s.reportJS)
 	e.GET("/report.css", s.reportCSS)

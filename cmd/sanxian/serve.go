@@ -67,6 +67,15 @@ const serveUsage = `用法：sanxian serve [参数]
                        不配置时管理接口关闭（回答 404 admin_disabled）；建议 32 个以上随机字符
   --admin-token-file 文件  从文件读取管理令牌（SANXIAN_ADMIN_TOKEN_FILE），免得令牌出现在进程列表中
 
+安全：
+  --cors-origins 列表  允许跨域调用接口的来源，逗号分隔，如 https://gis.example.cn,http://10.0.0.5:8080
+                       （SANXIAN_CORS_ORIGINS）；默认不允许跨域（只有本站页面可调用），管理接口始终不允许
+  --rate-limit 数      每个客户端 IP 每秒最多请求数（令牌桶），超过回答 429 rate_limited；默认 0 不限流
+                       （SANXIAN_RATE_LIMIT）；/healthz、/readyz、/metrics 与页面文件不限流
+  --rate-burst 数      每个客户端可短时连续发出的请求数，默认为速率的 2 倍、至少 20（SANXIAN_RATE_BURST）
+  --trusted-proxies 列表  可信反向代理的地址或网段，逗号分隔（SANXIAN_TRUSTED_PROXIES）；只有来自它们的
+                       X-Forwarded-For / X-Real-IP 才被用来识别客户端（限流与日志），默认不信任任何代理
+
 批量筛查（/batch 页面与 /api/v1/batches 接口）：
   --state-dir 目录     任务库所在目录（SQLite），默认 $XDG_STATE_HOME/sanxian 或
                        ~/.local/state/sanxian（SANXIAN_STATE_DIR）；同一目录只能由一个进程使用
@@ -90,6 +99,7 @@ func parseServe(args []string) (serveConfig, error) {
 	var workers, lease, retention, maxUpload, maxRows string
 	var readHeader, read, write, idle string
 	timeoutFlags(fs, &readHeader, &read, &write, &idle)
+	var corsOrigins, rateLimit, rateBurst, trustedProxies string
 	toleranceFlags(fs, &sliverM2, &sliverRatio)
 	batchFlags(fs, &c.Batch, &workers, &lease, &retention, &maxUpload, &maxRows)
 	fs.StringVar(&c.Addr, "addr", envOr("SANXIAN_ADDR", ":8080"), "")
@@ -103,6 +113,10 @@ func parseServe(args []string) (serveConfig, error) {
 	fs.StringVar(&c.Web.TilesAttribution, "tiles-attribution", envOr("SANXIAN_TILES_ATTRIBUTION", ""), "")
 	fs.StringVar(&c.Web.AdminToken, "admin-token", envOr("SANXIAN_ADMIN_TOKEN", ""), "")
 	fs.StringVar(&c.AdminTokenFile, "admin-token-file", envOr("SANXIAN_ADMIN_TOKEN_FILE", ""), "")
+	fs.StringVar(&corsOrigins, "cors-origins", envOr("SANXIAN_CORS_ORIGINS", ""), "")
+	fs.StringVar(&rateLimit, "rate-limit", envOr("SANXIAN_RATE_LIMIT", "0"), "")
+	fs.StringVar(&rateBurst, "rate-burst", envOr("SANXIAN_RATE_BURST", "0"), "")
+	fs.StringVar(&trustedProxies, "trusted-proxies", envOr("SANXIAN_TRUSTED_PROXIES", ""), "")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -146,7 +160,51 @@ func parseServe(args []string) (serveConfig, error) {
 	if err := parseBatch(&c.Batch, workers, lease, retention, maxUpload, maxRows); err != nil {
 		return c, err
 	}
+	if err := parseSecurity(&c.Web, corsOrigins, rateLimit, rateBurst, trustedProxies); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// parseSecurity reads the CORS allow-list, the rate limit and the trusted
+// proxies. Lists are comma separated; empty entries are skipped.
+func parseSecurity(w *web.Config, corsOrigins, rateLimit, rateBurst, trustedProxies string) error {
+	for _, o := range splitList(corsOrigins) {
+		n, err := web.NormalizeOrigin(o)
+		if err != nil {
+			return fmt.Errorf("--cors-origins：%w", err)
+		}
+		w.CORSOrigins = append(w.CORSOrigins, n)
+	}
+	r, err := strconv.ParseFloat(rateLimit, 64)
+	if err != nil || r < 0 || math.IsInf(r, 0) || math.IsNaN(r) {
+		return fmt.Errorf("--rate-limit：%q 不是非负数（每秒请求数，0 为不限流）", rateLimit)
+	}
+	w.RateLimit = r
+	b, err := strconv.Atoi(rateBurst)
+	if err != nil || b < 0 {
+		return fmt.Errorf("--rate-burst：%q 不是非负整数", rateBurst)
+	}
+	w.RateBurst = b
+	for _, p := range splitList(trustedProxies) {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return fmt.Errorf("--trusted-proxies：%q 不是 IP 地址或网段（如 10.0.0.1、10.0.0.0/8）", p)
+		}
+		w.TrustedProxies = append(w.TrustedProxies, p)
+	}
+	return nil
+}
+
+// splitList splits a comma-separated flag value, trimming spaces and
+// skipping empty entries.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {
@@ -249,6 +307,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		log.Warn("管理接口已启用，但管理令牌少于 16 个字符，容易被猜中", "token_file", cfg.AdminTokenFile)
 	default:
 		log.Info("管理接口已启用", "token_file", cfg.AdminTokenFile)
+	}
+
+	if len(cfg.Web.CORSOrigins) > 0 {
+		log.Info("允许跨域调用", "origins", strings.Join(cfg.Web.CORSOrigins, ","))
+	}
+	if cfg.Web.RateLimit > 0 {
+		log.Info("已按客户端限流", "per_second", cfg.Web.RateLimit, "burst", cfg.Web.RateBurst, "trusted_proxies", strings.Join(cfg.Web.TrustedProxies, ","))
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -1,15 +1,21 @@
 package main
 
 import (
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/sanxian/sanxian/admission"
@@ -203,15 +209,40 @@ func (ds *datasets) problems(err error) []admission.Problem {
 	if errors.As(err, &ve) {
 		return ve.Problems
 	}
-	msg := err.Error()
-	if ds.dir != "" {
-		msg = strings.ReplaceAll(msg, ds.dir, "…")
-	}
 	if errors.Is(err, data.ErrChecksum) {
 		return []admission.Problem{{Layer: data.ManifestFile, Code: "checksum_mismatch",
-			Message: "数据文件与 dataset.json 声明的校验和不符（文件损坏或被改动）：" + msg}}
+			Message: "数据文件与 dataset.json 声明的校验和不符（文件损坏或被改动）。"}}
 	}
-	return []admission.Problem{{Layer: data.ManifestFile, Code: "unreadable", Message: "数据集文件无法读取：" + msg}}
+	return []admission.Problem{{Layer: data.ManifestFile, Code: "unreadable", Message: describeFileError(err)}}
+}
+
+// describeFileError says in Chinese why a dataset's files cannot be
+// read, naming the file inside the version folder but never a file
+// system path or a Go error string (the log has those).
+func describeFileError(err error) string {
+	var fe *data.FileError
+	if !errors.As(err, &fe) {
+		return "数据集文件无法读取（详情见服务日志）。"
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Sprintf("文件 %s 缺失。", fe.Name)
+	case errors.Is(err, syscall.EISDIR):
+		return fmt.Sprintf("%s 不是文件（是文件夹）。", fe.Name)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Sprintf("没有读取文件 %s 的权限。", fe.Name)
+	case errors.Is(err, gzip.ErrHeader), errors.Is(err, gzip.ErrChecksum), errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Sprintf("文件 %s 已损坏：不是完整的 gzip 压缩文件。", fe.Name)
+	case errors.As(err, &syn):
+		return fmt.Sprintf("文件 %s 不是有效的 JSON（约第 %d 字节处）。", fe.Name, syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("文件 %s 的字段 %s 类型不对。", fe.Name, typ.Field)
+	case fe.Op == "parse":
+		return fmt.Sprintf("文件 %s 的内容无法解析（详情见服务日志）。", fe.Name)
+	}
+	return fmt.Sprintf("文件 %s 无法读取（详情见服务日志）。", fe.Name)
 }
 
 // lock waits for the switching token, or for ctx.
@@ -240,7 +271,7 @@ func (ds *datasets) Activate(ctx context.Context, id string) (admission.DatasetR
 	d, err := ds.load(id)
 	if err != nil {
 		if !errors.Is(err, data.ErrBadVersionID) && !errors.Is(err, data.ErrUnknownVersion) {
-			ds.log.Warn("数据集版本无法启用，继续使用当前版本", "version_id", id, "error", err, "serving", ds.serving.Load().id)
+			ds.log.Warn("数据集版本无法启用，继续使用当前版本", "version_id", id, "folder", filepath.Join(ds.dir, id), "error", err, "serving", ds.serving.Load().id)
 		}
 		return admission.DatasetRef{}, ds.versionError("version", id, err, ds.servingRef())
 	}
@@ -321,7 +352,11 @@ func (ds *datasets) Versions(context.Context) ([]web.DatasetVersion, error) {
 	out := make([]web.DatasetVersion, len(list))
 	for i, v := range list {
 		out[i] = web.DatasetVersion{ID: v.ID, Name: v.Name, Version: v.Version, Published: v.Published, Checksum: v.Checksum,
-			Synthetic: v.Synthetic, Features: v.Features, Active: serving != nil && v.ID == serving.id, Problem: v.Problem}
+			Synthetic: v.Synthetic, Features: v.Features, Active: serving != nil && v.ID == serving.id}
+		if v.Err != nil {
+			out[i].Problem = describeFileError(v.Err)
+			ds.log.Warn("数据集版本的文件无法读取", "version_id", v.ID, "error", v.Err)
+		}
 	}
 	return out, nil
 }

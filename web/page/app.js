@@ -144,7 +144,9 @@ overlays.forEach((o, i) => {
   o.group = L.geoJSON(null, {
     pane: "sx-" + o.id, style: o.style, pmIgnore: true, snapIgnore: true,
     onEachFeature: (f, layer) => {
-      if (o.labels) layer.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "district-label" });
+      // Leaflet reads a string tooltip as HTML: hand it an element with
+      // the name as text, so a feature name cannot inject markup.
+      if (o.labels) layer.bindTooltip(el("span", f.properties.name), { permanent: true, direction: "center", className: "district-label" });
       layer.on("click", (ev) => openCard(o, f, ev.latlng));
     },
   });

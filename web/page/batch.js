@@ -561,7 +561,9 @@ function renderRows(page) {
         style: () => siteStyle(r, false),
         pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 7 }),
       });
-      layer.bindTooltip(`第 ${r.line} 行 ${r.name || ""}：${r.label}`);
+      // An element, not a string: Leaflet reads a string as HTML, and the
+      // name comes from the uploaded list.
+      layer.bindTooltip(el("span", `第 ${r.line} 行 ${r.name || ""}：${r.label}`));
       layer.on("click", () => {
         select(r.line, false);
         tr.scrollIntoView({ block: "nearest" });
