@@ -72,6 +72,11 @@ var statuses = map[string]int{
 	CodeDatasetInvalid:  http.StatusUnprocessableEntity,
 	CodeNotVersioned:    http.StatusConflict,
 
+	// Report ids (reports.go).
+	CodeInvalidReportID: http.StatusBadRequest,
+	CodeReportNotFound:  http.StatusNotFound,
+	CodeReportsDisabled: http.StatusServiceUnavailable,
+
 	// A geometry that parses but is not a valid site.
 	geo.CodeEmpty:           http.StatusUnprocessableEntity,
 	geo.CodeUnsupportedType: http.StatusUnprocessableEntity,

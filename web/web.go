@@ -65,6 +65,10 @@ type Config struct {
 	// AdminToken guards /api/v1/admin/… (Authorization: Bearer <token>);
 	// empty answers those routes 404 admin_disabled. Never logged.
 	AdminToken string
+	// Reports records every check under a report id (报告编号) before
+	// answering it, and serves GET /api/v1/reports/{id}; nil: checks carry
+	// no report_id (see reports.go).
+	Reports *Reports
 }
 
 // Defaults.
@@ -116,6 +120,8 @@ type Server struct {
 	summary   []LayerSummary
 
 	rowErrs rowErrorCache
+
+	reportMetrics *reportMetrics
 }
 
 // New builds the service over src. A nil logger discards logs. New puts
@@ -134,6 +140,7 @@ func New(src DatasetSource, cfg Config, logger *slog.Logger) *Server {
 		},
 	}
 	s.metrics = newMetrics(src)
+	s.reportMetrics = newReportMetrics(s.metrics.reg)
 	s.engine = s.routes()
 	return s
 }
@@ -192,6 +199,7 @@ func (s *Server) routes() *gin.Engine {
 	v1.GET("/batches/:id/result.xlsx", s.batchResult("xlsx"))
 	v1.GET("/batches/:id/result.csv", s.batchResult("csv"))
 	v1.GET("/batches/:id/result.geojson", s.batchResult("geojson"))
+	v1.GET("/reports/:id", s.getReport)
 	return e
 }
 

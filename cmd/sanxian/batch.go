@@ -152,7 +152,7 @@ func parseBatch(c *batchConfig, workers, lease, retention, maxUpload, maxRows st
 
 // openStore opens the job store: PostgreSQL when a URL is given, else
 // SQLite in the state directory.
-func openStore(ctx context.Context, c batchConfig) (batch.Store, string, error) {
+func openStore(ctx context.Context, c batchConfig) (*sqlstore.Store, string, error) {
 	if c.StoreURL != "" {
 		s, err := sqlstore.OpenPostgres(ctx, c.StoreURL)
 		return s, "postgres", err
