@@ -175,7 +175,7 @@ func (s *Server) getReport(c *gin.Context) {
 	raw := c.Param("id")
 	id, err := report.ParseID(raw)
 	if err != nil {
-		s.fail(c, newError(CodeInvalidReportID, fmt.Sprintf("报告编号 %q 格式不对：应为 R- 或 B- 开头的编号（如 R-7K3M9QXA2BFD4HJPW），请核对是否抄错。", raw),
+		s.fail(c, newError(CodeInvalidReportID, fmt.Sprintf("报告编号 %q 格式不对：应为 R- 或 B- 开头的编号（如 R-7K3M9QXA2BFD4HJP8），请核对是否抄错。", raw),
 			map[string]any{"id": raw, "reason": strings.TrimPrefix(err.Error(), "report: ")}))
 		return
 	}

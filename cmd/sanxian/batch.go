@@ -358,7 +358,12 @@ func writeResultFile(ctx context.Context, st batch.Store, job batch.Job, out, fo
 	}
 	defer os.Remove(tmp.Name())
 	rows := func(fn func(batch.Row, *batch.Result) error) error { return st.Results(ctx, job.ID, 0, 0, fn) }
-	if err := data.WriteResults(tmp, format, job, rows, clauses); err != nil {
+	// The job lives in a temporary database that is gone when the
+	// command ends: its id and the rows' report ids would resolve
+	// nowhere, so the file carries neither.
+	local := job
+	local.ID = ""
+	if err := data.WriteResults(tmp, format, local, rows, clauses); err != nil {
 		tmp.Close()
 		return err
 	}
