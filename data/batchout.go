@@ -25,8 +25,8 @@ import (
 
 	"github.com/sanxian/sanxian/admission"
 	"github.com/sanxian/sanxian/batch"
-	"github.com/sanxian/sanxian/report"
 	"github.com/sanxian/sanxian/crs"
+	"github.com/sanxian/sanxian/report"
 )
 
 // ResultSource streams a job's rows with their results in Seq order (a nil

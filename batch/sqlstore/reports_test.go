@@ -27,8 +27,8 @@ func entryOf(t testing.TB, i int) report.Entry {
 	require.NoError(t, err)
 	e, err := report.Seal(report.Record{
 		ID: id, Kind: report.KindAPI, CreatedAt: time.UnixMilli(1_770_000_000_000 + int64(i)).UTC(),
-		Client:  report.Client{IP: "10.0.0.1", RequestID: fmt.Sprintf("req-%d", i)},
-		Request: report.NewRequest(admission.CheckRequest{Geometry: g, BufferM: 10, Project: admission.Project{Industry: "C2614"}}),
+		Client:      report.Client{IP: "10.0.0.1", RequestID: fmt.Sprintf("req-%d", i)},
+		Request:     report.NewRequest(admission.CheckRequest{Geometry: g, BufferM: 10, Project: admission.Project{Industry: "C2614"}}),
 		InputSHA256: hash, Dataset: report.Dataset{Name: "sample", Version: "1", Checksum: "sha256:00"},
 		Verdict: "compatible", Result: json.RawMessage(fmt.Sprintf(`{"n":%d,"notes":["场址位于一般管控单元。"]}`, i)),
 	})
