@@ -372,9 +372,9 @@ func TestReportSize(t *testing.T) {
 	require.NoError(t, err)
 	e, err := report.Seal(report.Record{ID: exampleReportID, Result: body, Request: report.NewRequest(admission.CheckRequest{Geometry: orb.Point{106.525, 29.525}})})
 	require.NoError(t, err)
-	assert.Less(t, len(e.ResultGzip), len(body), "compressed")
+	assert.Less(t, len(e.ResultS2), len(body), "compressed")
 	back, err := e.Open()
 	require.NoError(t, err)
 	assert.Equal(t, body, []byte(back.Result))
-	t.Logf("answer %d bytes, compressed %d, record %d", len(body), len(e.ResultGzip), e.Size())
+	t.Logf("answer %d bytes, compressed %d, record %d", len(body), len(e.ResultS2), e.Size())
 }

@@ -33,7 +33,7 @@ func (s *Store) SaveReports(ctx context.Context, entries []report.Entry) error {
 	for len(entries) > 0 {
 		n := min(len(entries), reportsPerStatement)
 		var b strings.Builder
-		b.WriteString(`INSERT INTO reports (id, created_at, kind, client_ip, request_id, input_sha256, dataset_name, dataset_version, dataset_checksum, verdict, request, result_gzip) VALUES `)
+		b.WriteString(`INSERT INTO reports (id, created_at, kind, client_ip, request_id, input_sha256, dataset_name, dataset_version, dataset_checksum, verdict, request, result_s2) VALUES `)
 		args := make([]any, 0, 12*n)
 		for i, e := range entries[:n] {
 			if i > 0 {
@@ -41,7 +41,7 @@ func (s *Store) SaveReports(ctx context.Context, entries []report.Entry) error {
 			}
 			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
 			args = append(args, e.ID, ms(e.CreatedAt), string(e.Kind), e.Client.IP, e.Client.RequestID, e.InputSHA256,
-				e.Dataset.Name, e.Dataset.Version, e.Dataset.Checksum, e.Verdict, e.RequestJSON, e.ResultGzip)
+				e.Dataset.Name, e.Dataset.Version, e.Dataset.Checksum, e.Verdict, e.RequestJSON, e.ResultS2)
 		}
 		if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
 			return fmt.Errorf("save reports: %w", err)
@@ -60,9 +60,9 @@ func (s *Store) Report(ctx context.Context, id string) (report.Entry, error) {
 	var e report.Entry
 	var created int64
 	var kind string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT id, created_at, kind, client_ip, request_id, input_sha256, dataset_name, dataset_version, dataset_checksum, verdict, request, result_gzip
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT id, created_at, kind, client_ip, request_id, input_sha256, dataset_name, dataset_version, dataset_checksum, verdict, request, result_s2
 		FROM reports WHERE id=?`), id).Scan(&e.ID, &created, &kind, &e.Client.IP, &e.Client.RequestID, &e.InputSHA256,
-		&e.Dataset.Name, &e.Dataset.Version, &e.Dataset.Checksum, &e.Verdict, &e.RequestJSON, &e.ResultGzip)
+		&e.Dataset.Name, &e.Dataset.Version, &e.Dataset.Checksum, &e.Verdict, &e.RequestJSON, &e.ResultS2)
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, report.ErrNotFound
 	}

@@ -133,7 +133,7 @@ func (s *Store) schema() []string {
 			dataset_checksum TEXT NOT NULL,
 			verdict TEXT NOT NULL,
 			request ` + s.d.blob + ` NOT NULL,
-			result_gzip ` + s.d.blob + ` NOT NULL
+			result_s2 ` + s.d.blob + ` NOT NULL
 		)`,
 		`CREATE TABLE IF NOT EXISTS batch_clauses (
 			job_id TEXT NOT NULL,
