@@ -76,6 +76,9 @@ const serveUsage = `用法：sanxian serve [参数]
   --max-upload 大小    上传清单的大小上限，默认 50MB（SANXIAN_MAX_UPLOAD）
   --max-rows 数        清单行数上限，默认 200000（SANXIAN_MAX_ROWS）
   --worker-id 名称     本进程在任务库中的名称，默认为主机名-进程号（SANXIAN_WORKER_ID）
+
+报告编号：每次核查先登记到上述任务库（SQLite 或 PostgreSQL）再回答，回答带 report_id；
+单次核查的记录永久保存，GET /api/v1/reports/{编号} 查询并按当前数据版本复核。
 `
 
 // parseServe reads flags with environment fallbacks.
