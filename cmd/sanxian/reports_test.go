@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sanxian/sanxian/internal/pgtest"
 )
 
 // storedReport is what GET /api/v1/reports/{id} answers, in part.
@@ -133,4 +135,27 @@ func TestReportsSurviveKillAndDatasetChange(t *testing.T) {
 	assert.Equal(t, []struct{ ID string }{{"ZH50010120001-1-01"}}, d.ClausesRemoved)
 	assert.Contains(t, d.Fields, "assessment")
 	assert.Contains(t, r.Reproduced.Message, "万州区优先保护单元")
+}
+
+// TestReportsSharedByReplicas: two replicas on one PostgreSQL store; an id
+// handed out by one resolves on the other, also after the first is
+// killed.
+func TestReportsSharedByReplicas(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and starts PostgreSQL")
+	}
+	url := pgtest.Shared(t).NewDatabase(t)
+	a := startProc(t, "--store", url, "--worker-id", "replica-a")
+	b := startProc(t, "--store", url, "--worker-id", "replica-b")
+	res, err := http.Get(a.base + "/api/v1/check?lon=106.569&lat=29.553&industry=C2614")
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	id := res.Header.Get("X-Report-ID")
+	require.NotEmpty(t, id)
+	a.kill()
+	r := getReport(t, b.base, id)
+	assert.Equal(t, id, r.ID)
+	require.NotNil(t, r.Reproduced.Same)
+	assert.True(t, *r.Reproduced.Same, r.Reproduced.Message)
 }
