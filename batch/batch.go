@@ -167,6 +167,12 @@ type Result struct {
 	Error    *RowError `json:"error,omitempty"`
 	// Dataset is the version ("name@version") the row was checked on.
 	Dataset string `json:"dataset,omitempty"`
+	// DatasetChecksum is that version's checksum (empty for rows checked
+	// before it was kept).
+	DatasetChecksum string `json:"dataset_checksum,omitempty"`
+	// CheckedAt is when the row was checked (nil for rows checked before
+	// it was kept).
+	CheckedAt *time.Time `json:"checked_at,omitempty"`
 }
 
 // UnitPart is a control unit the site lies in.

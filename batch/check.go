@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/sanxian/sanxian/admission"
 	"github.com/sanxian/sanxian/geo"
@@ -60,7 +61,8 @@ func (ck Checker) logFailure(ctx context.Context, row Row, step string, err erro
 // is only ctx's, when the check was interrupted (the row is then not
 // done). The clauses cited by the result are returned with it.
 func (ck Checker) Check(ctx context.Context, d *admission.Dataset, row Row) (Result, []Clause, error) {
-	res := Result{Seq: row.Seq, Dataset: datasetName(d)}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	res := Result{Seq: row.Seq, Dataset: datasetName(d), DatasetChecksum: d.Ref().Checksum, CheckedAt: &now}
 	fail := func(e *RowError) (Result, []Clause, error) {
 		res.Outcome, res.Label, res.Error = OutcomeError, LabelError, e
 		return res, nil, nil

@@ -26,6 +26,7 @@ import (
 	"github.com/sanxian/sanxian/admission"
 	"github.com/sanxian/sanxian/batch"
 	"github.com/sanxian/sanxian/crs"
+	"github.com/sanxian/sanxian/report"
 )
 
 // ResultSource streams a job's rows with their results in Seq order (a nil
@@ -61,7 +62,10 @@ const (
 )
 
 // resultColumns are the headers that follow the original columns.
-var resultColumns = []string{"行号", "筛查结论", "所在区县", "所在管控单元", "生态保护红线", "最近敏感区", "依据条款", "关键证据", "错误", "数据版本"}
+// 报告编号 is the row's report id (report.BatchRowID), empty for rows not
+// done: GET /api/v1/reports/{id} shows and re-runs the row for as long as
+// the job is kept.
+var resultColumns = []string{"行号", "筛查结论", "所在区县", "所在管控单元", "生态保护红线", "最近敏感区", "依据条款", "关键证据", "错误", "数据版本", "报告编号"}
 
 // WriteResults writes job's results in format "xlsx", "csv" or "geojson"
 // to w: one row (feature) per row of rows in their order, the original
@@ -202,11 +206,11 @@ type resultTexts struct {
 	Line int
 	// Label, Districts, … are the texts of the columns of the same names
 	// in resultColumns.
-	Label, Districts, Units, RedLine, Nearest, Clauses, Evidence, Error, Dataset string
+	Label, Districts, Units, RedLine, Nearest, Clauses, Evidence, Error, Dataset, ReportID string
 }
 
 func (x resultTexts) cells() []string {
-	return []string{strconv.Itoa(x.Line), x.Label, x.Districts, x.Units, x.RedLine, x.Nearest, x.Clauses, x.Evidence, x.Error, x.Dataset}
+	return []string{strconv.Itoa(x.Line), x.Label, x.Districts, x.Units, x.RedLine, x.Nearest, x.Clauses, x.Evidence, x.Error, x.Dataset, x.ReportID}
 }
 
 // texts formats res for row r; res nil gives 未完成 and empty cells. The
@@ -222,6 +226,7 @@ func (t *resultTable) texts(r batch.Row, res *batch.Result) resultTexts {
 		x.Label = batch.OutcomeLabel(res.Outcome)
 	}
 	x.Dataset = res.Dataset
+	x.ReportID = report.BatchRowID(t.job.ID, r.Seq)
 	x.Clauses = strings.Join(res.Clauses, "、")
 	x.Evidence = truncateRunes(strings.Join(res.Evidence, "；"), evidenceMaxRunes)
 	if e := res.Error; e != nil {
@@ -466,7 +471,7 @@ type geoJSONJob struct {
 }
 
 // geoJSONResultKeys are the property keys of the result fields.
-var geoJSONResultKeys = []string{"line", "outcome", "label", "districts", "units", "red_line", "nearest", "clauses", "evidence", "error", "dataset"}
+var geoJSONResultKeys = []string{"line", "outcome", "label", "districts", "units", "red_line", "nearest", "clauses", "evidence", "error", "dataset", "report_id"}
 
 // writeResultsGeoJSON writes a FeatureCollection, one feature a line, with
 // the foreign members "job" and "clauses" after "features" (the counts are
@@ -632,7 +637,7 @@ func appendFeature(buf *bytes.Buffer, enc *json.Encoder, keys *propertyKeys, t *
 	if res != nil {
 		outcome = res.Outcome
 	}
-	vals := []any{x.Line, outcome, x.Label, x.Districts, x.Units, x.RedLine, x.Nearest, x.Clauses, x.Evidence, x.Error, x.Dataset}
+	vals := []any{x.Line, outcome, x.Label, x.Districts, x.Units, x.RedLine, x.Nearest, x.Clauses, x.Evidence, x.Error, x.Dataset, x.ReportID}
 	for i, key := range geoJSONResultKeys {
 		v := vals[i]
 		if s, ok := v.(string); ok && s == "" {
@@ -833,7 +838,7 @@ func setColWidths(sw *excelize.StreamWriter, widths []float64) error {
 }
 
 // resultColumnWidths are the widths of the result columns.
-var resultColumnWidths = []float64{7, 32, 16, 48, 22, 34, 18, 50, 40, 18}
+var resultColumnWidths = []float64{7, 32, 16, 48, 22, 34, 18, 50, 40, 18, 28}
 
 func writeResultsSheet(f *excelize.File, st xlsxStyles, t *resultTable, rows ResultSource, tl *tally) error {
 	sw, err := newStream(f, SheetResults, printSetup{landscape: true, titles: "$A:$A,$1:$1"})
@@ -876,7 +881,7 @@ func writeResultsSheet(f *excelize.File, st xlsxStyles, t *resultTable, rows Res
 		if res != nil {
 			label.StyleID = st.outcome[res.Outcome]
 		}
-		copy(vals[t.width:], []any{x.Line, label, x.Districts, x.Units, x.RedLine, x.Nearest, x.Clauses, x.Evidence, x.Error, x.Dataset})
+		copy(vals[t.width:], []any{x.Line, label, x.Districts, x.Units, x.RedLine, x.Nearest, x.Clauses, x.Evidence, x.Error, x.Dataset, x.ReportID})
 		for i, v := range vals {
 			if s, ok := v.(string); ok && s == "" {
 				vals[i] = nil // no empty inline strings
@@ -930,6 +935,15 @@ func crsTitle(name string) string {
 	return t + "（行内「坐标系」列另有填写的，按该列；结果中的几何均为 CGCS2000 经纬度）"
 }
 
+// reportIDNote explains the 报告编号 column in the summary.
+func reportIDNote(job batch.Job) string {
+	if report.BatchRowID(job.ID, 0) == "" {
+		return "本地筛查结果，未在服务中登记，没有报告编号。"
+	}
+	return "「筛查结果」表每行的报告编号可在出具本结果的服务上核验：/api/v1/reports/{报告编号}（返回该行登记的结果，并按当前数据版本重新核查）；" +
+		"批量任务的报告随任务保存，任务超过服务的保留期（默认 7 天）删除后编号失效，需长期留档请保存本工作簿。"
+}
+
 func writeSummarySheet(f *excelize.File, st xlsxStyles, job batch.Job, tl *tally) error {
 	sw, err := newStream(f, SheetSummary, printSetup{fitWidth: true})
 	if err != nil {
@@ -970,6 +984,7 @@ func writeSummarySheet(f *excelize.File, st xlsxStyles, job batch.Job, tl *tally
 		{"数据版本", datasets},
 		{"总行数", tl.total},
 		{"已完成行数", tl.done},
+		{"报告编号", reportIDNote(job)},
 	}
 	if job.Options.CRS != "" {
 		// After 文件名: what the file's coordinates were in.

@@ -26,7 +26,12 @@ import (
 
 	"github.com/sanxian/sanxian/admission"
 	"github.com/sanxian/sanxian/batch"
+	"github.com/sanxian/sanxian/report"
 )
+
+// batchOutJobID is a job id as the batch store makes them (24 hex
+// digits), so that rows get report ids.
+const batchOutJobID = "0a1b2c3d4e5f60718293a4b5"
 
 var updateBatchOut = flag.Bool("update", false, "rewrite the batchOutGolden files under testdata/batchout/")
 
@@ -53,7 +58,7 @@ func batchOutShare(f float64) *float64 { return &f }
 func batchOutFixture() (batch.Job, []batch.Row, []*batch.Result, []batch.Clause) {
 	const ds = "chongqing@2024.1"
 	job := batch.Job{
-		ID:       "job-42",
+		ID:       batchOutJobID,
 		Name:     "2025年一季度重点项目",
 		FileName: "项目清单.xlsx",
 		Status:   batch.StatusRunning,
@@ -239,7 +244,7 @@ func TestBatchOutXLSX(t *testing.T) {
 	rows, err := f.GetRows(SheetResults)
 	require.NoError(t, err)
 	require.Len(t, rows, 12)
-	assert.Equal(t, []string{"项目名称", "经度", "纬度", "行业代码", "列5", "列6", "行号", "筛查结论", "所在区县", "所在管控单元", "生态保护红线", "最近敏感区", "依据条款", "关键证据", "错误", "数据版本"}, rows[0])
+	assert.Equal(t, []string{"项目名称", "经度", "纬度", "行业代码", "列5", "列6", "行号", "筛查结论", "所在区县", "所在管控单元", "生态保护红线", "最近敏感区", "依据条款", "关键证据", "错误", "数据版本", "报告编号"}, rows[0])
 	cell := func(ref string) string {
 		t.Helper()
 		v, err := f.GetCellValue(SheetResults, ref)
@@ -247,7 +252,7 @@ func TestBatchOutXLSX(t *testing.T) {
 		return v
 	}
 	// Columns: A-F original, G 行号, H 筛查结论, I 区县, J 单元, K 红线,
-	// L 最近敏感区, M 条款, N 证据, O 错误, P 数据版本.
+	// L 最近敏感区, M 条款, N 证据, O 错误, P 数据版本, Q 报告编号.
 	assert.Equal(t, "化工厂扩建", cell("A2"))
 	assert.Equal(t, "2", cell("G2"))
 	assert.Equal(t, "禁止准入", cell("H2"))
@@ -263,6 +268,15 @@ func TestBatchOutXLSX(t *testing.T) {
 	assert.Equal(t, "备注,乙", cell("F10"))
 	assert.Equal(t, "第 11 行：项目位置无效：多边形自相交。", cell("O11"))
 	assert.Equal(t, "chongqing@2024.1", cell("P12"))
+	// Each done row's report id names the job and the row (seq = line-2
+	// here); a row not done has none.
+	for _, line := range []int{2, 8, 12} {
+		id, err := report.ParseID(cell(fmt.Sprintf("Q%d", line)))
+		require.NoError(t, err, "Q%d", line)
+		assert.Equal(t, batchOutJobID, id.JobID)
+		assert.Equal(t, line-2, id.Seq)
+	}
+	assert.Equal(t, "", cell("Q9"))
 
 	fill := func(sheet, ref string) string {
 		t.Helper()
@@ -298,10 +312,10 @@ func TestBatchOutXLSX(t *testing.T) {
 			filter = dn.RefersTo
 		}
 	}
-	assert.Equal(t, "'筛查结果'!$A$1:$P$12", filter)
+	assert.Equal(t, "'筛查结果'!$A$1:$Q$12", filter)
 	// excelize writes the filter's range absolute, in the sheet as in the
 	// defined name.
-	assert.Contains(t, batchOutZipEntry(t, b, "xl/worksheets/sheet2.xml"), `<autoFilter ref="$A$1:$P$12">`)
+	assert.Contains(t, batchOutZipEntry(t, b, "xl/worksheets/sheet2.xml"), `<autoFilter ref="$A$1:$Q$12">`)
 	for _, sheet := range []string{"sheet1", "sheet2", "sheet3"} {
 		xml := batchOutZipEntry(t, b, "xl/worksheets/"+sheet+".xml")
 		var mins []int
@@ -640,12 +654,12 @@ func TestBatchOutEmpty(t *testing.T) {
 			require.NoError(t, WriteResults(&buf, format, j, empty, nil))
 			switch format {
 			case ResultsCSV:
-				assert.Equal(t, "\uFEFF项目名称,经度,纬度,行业代码,行号,筛查结论,所在区县,所在管控单元,生态保护红线,最近敏感区,依据条款,关键证据,错误,数据版本\r\n", buf.String())
+				assert.Equal(t, "\uFEFF项目名称,经度,纬度,行业代码,行号,筛查结论,所在区县,所在管控单元,生态保护红线,最近敏感区,依据条款,关键证据,错误,数据版本,报告编号\r\n", buf.String())
 			case ResultsGeoJSON:
 				fc, err := geojson.UnmarshalFeatureCollection(buf.Bytes())
 				require.NoError(t, err)
 				assert.Empty(t, fc.Features)
-				assert.JSONEq(t, `{"id":"job-42","name":"2025年一季度重点项目","file_name":"项目清单.xlsx","dataset":"chongqing@2024.1","total":0,"done":0,
+				assert.JSONEq(t, `{"id":"`+batchOutJobID+`","name":"2025年一季度重点项目","file_name":"项目清单.xlsx","dataset":"chongqing@2024.1","total":0,"done":0,
 					"counts":{"prohibited":0,"insufficient":0,"restricted":0,"review":0,"compatible":0,"none":0,"error":0}}`, string(batchOutJSON(t, fc.ExtraMembers["job"])))
 			case ResultsXLSX:
 				f, err := excelize.OpenReader(&buf)

@@ -28,6 +28,7 @@ import (
 
 	"github.com/sanxian/sanxian/batch"
 	"github.com/sanxian/sanxian/crs"
+	"github.com/sanxian/sanxian/report"
 )
 
 // BatchFiles reads uploaded project lists and writes results (package data provides it, wired in cmd/sanxian). Errors from Open and from the Rows iterator should be *Error values (see BatchListError); anything else answers 500.
@@ -216,26 +217,29 @@ type rowErrorView struct {
 
 // rowView is a row with its result for the page's table and map.
 type rowView struct {
-	Seq          int               `json:"seq"`
-	Line         int               `json:"line"`
-	Name         string            `json:"name"`
-	Cells        []string          `json:"cells"`
-	Industry     string            `json:"industry"`
-	Construction string            `json:"construction"`
-	Done         bool              `json:"done"`
-	Outcome      *string           `json:"outcome"`
-	Label        string            `json:"label"`
-	Reason       string            `json:"reason"`
-	Districts    []string          `json:"districts"`
-	Units        []batch.UnitPart  `json:"units"`
-	RedLine      *batch.Overlap    `json:"red_line"`
-	Nearest      *batch.Nearby     `json:"nearest"`
-	Clauses      []string          `json:"clauses"`
-	Evidence     []string          `json:"evidence"`
-	Notes        []string          `json:"notes"`
-	Error        *rowErrorView     `json:"error"`
-	Dataset      string            `json:"dataset"`
-	Geometry     *geojson.Geometry `json:"geometry"`
+	Seq          int              `json:"seq"`
+	Line         int              `json:"line"`
+	Name         string           `json:"name"`
+	Cells        []string         `json:"cells"`
+	Industry     string           `json:"industry"`
+	Construction string           `json:"construction"`
+	Done         bool             `json:"done"`
+	Outcome      *string          `json:"outcome"`
+	Label        string           `json:"label"`
+	Reason       string           `json:"reason"`
+	Districts    []string         `json:"districts"`
+	Units        []batch.UnitPart `json:"units"`
+	RedLine      *batch.Overlap   `json:"red_line"`
+	Nearest      *batch.Nearby    `json:"nearest"`
+	Clauses      []string         `json:"clauses"`
+	Evidence     []string         `json:"evidence"`
+	Notes        []string         `json:"notes"`
+	Error        *rowErrorView    `json:"error"`
+	Dataset      string           `json:"dataset"`
+	// ReportID is the row's report id (GET /api/v1/reports/{id}), empty
+	// until the row is done.
+	ReportID string            `json:"report_id"`
+	Geometry *geojson.Geometry `json:"geometry"`
 }
 
 type rowsPage struct {
@@ -848,7 +852,11 @@ func (s *Server) batchRows(c *gin.Context) {
 	}
 	page := rowsPage{Total: job.Total, Offset: offset, Limit: limit, Rows: make([]rowView, 0, min(limit, max(job.Total-offset, 0)))}
 	err = b.Store.Results(ctx, id, offset, limit, func(r batch.Row, res *batch.Result) error {
-		page.Rows = append(page.Rows, viewRow(job.Header, r, res))
+		v := viewRow(job.Header, r, res)
+		if res != nil {
+			v.ReportID = report.BatchRowID(job.ID, r.Seq)
+		}
+		page.Rows = append(page.Rows, v)
 		return nil
 	})
 	if err != nil {

@@ -58,7 +58,9 @@ func (s *Server) getCheck(c *gin.Context) {
 }
 
 // runCheck validates the site, then checks it against the dataset in
-// service within the request's deadline.
+// service within the request's deadline. With Config.Reports the answer
+// is recorded first and carries its report_id (or report_warning when
+// recording failed).
 func (s *Server) runCheck(c *gin.Context, req admission.CheckRequest) {
 	if err := geo.ValidateSite(req.Geometry, geo.Limits{MaxVertices: s.cfg.MaxVertices}); err != nil {
 		s.fail(c, err)
@@ -82,7 +84,15 @@ func (s *Server) runCheck(c *gin.Context, req admission.CheckRequest) {
 		s.fail(c, s.checkError(ctx, c, err))
 		return
 	}
-	c.JSON(http.StatusOK, res)
+	body, err := json.Marshal(res)
+	if err != nil {
+		s.fail(c, fmt.Errorf("encode answer: %w", err))
+		return
+	}
+	if s.cfg.Reports != nil {
+		body = s.recordCheck(c, req, res, body)
+	}
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }
 
 // checkError classifies a failed check: unknown layers (404), the deadline

@@ -77,6 +77,10 @@ var statuses = map[string]int{
 	// Security middleware (security.go, ratelimit.go).
 	CodeCORSForbidden: http.StatusForbidden,
 	CodeRateLimited:   http.StatusTooManyRequests,
+	// Report ids (reports.go).
+	CodeInvalidReportID: http.StatusBadRequest,
+	CodeReportNotFound:  http.StatusNotFound,
+	CodeReportsDisabled: http.StatusServiceUnavailable,
 
 	// A geometry that parses but is not a valid site.
 	geo.CodeEmpty:           http.StatusUnprocessableEntity,

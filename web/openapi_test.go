@@ -117,7 +117,7 @@ func TestOpenAPIExamples(t *testing.T) {
 func TestOpenAPIRequestExamples(t *testing.T) {
 	doc := loadOpenAPI(t)
 	d := testDataset(t)
-	ts := newTestServer(t, New(staticSource{d}, Config{Batches: exampleBatches(t, d)}, testLogger(t)))
+	ts := newTestServer(t, New(staticSource{d}, Config{Batches: exampleBatches(t, d), Reports: exampleReports(t, d)}, testLogger(t)))
 	sent := 0
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {

@@ -87,6 +87,10 @@ type Config struct {
 	// connection's address. Entries that do not parse are reported by
 	// New's error log and the list then trusts none.
 	TrustedProxies []string
+	// Reports records every check under a report id (报告编号) before
+	// answering it, and serves GET /api/v1/reports/{id}; nil: checks carry
+	// no report_id (see reports.go).
+	Reports *Reports
 }
 
 // Defaults.
@@ -139,9 +143,10 @@ type Server struct {
 
 	rowErrs rowErrorCache
 
-	pageCSP     string          // Content-Security-Policy of the HTML pages
-	corsOrigins map[string]bool // normalised CORS allow-list
-	limiter     *rateLimiter    // nil: no rate limit
+	pageCSP       string          // Content-Security-Policy of the HTML pages
+	corsOrigins   map[string]bool // normalised CORS allow-list
+	limiter       *rateLimiter    // nil: no rate limit
+	reportMetrics *reportMetrics
 }
 
 // New builds the service over src. A nil logger discards logs. New puts
@@ -172,6 +177,7 @@ func New(src DatasetSource, cfg Config, logger *slog.Logger) *Server {
 		s.limiter = newRateLimiter(s.cfg.RateLimit, s.cfg.RateBurst, s.cfg.RateClients)
 	}
 	s.metrics = newMetrics(src)
+	s.reportMetrics = newReportMetrics(s.metrics.reg)
 	s.engine = s.routes()
 	return s
 }
@@ -235,6 +241,7 @@ func (s *Server) routes() *gin.Engine {
 	v1.GET("/batches/:id/result.xlsx", s.batchResult("xlsx"))
 	v1.GET("/batches/:id/result.csv", s.batchResult("csv"))
 	v1.GET("/batches/:id/result.geojson", s.batchResult("geojson"))
+	v1.GET("/reports/:id", s.getReport)
 	return e
 }
 

@@ -118,6 +118,23 @@ func (s *Store) schema() []string {
 			data ` + s.d.blob + ` NOT NULL,
 			PRIMARY KEY (job_id, seq)
 		)`,
+		// Report records (package report): one row per single check,
+		// kept until deleted by hand. Added after the batch tables;
+		// CREATE IF NOT EXISTS migrates older databases.
+		`CREATE TABLE IF NOT EXISTS reports (
+			id TEXT PRIMARY KEY,
+			created_at BIGINT NOT NULL,
+			kind TEXT NOT NULL,
+			client_ip TEXT NOT NULL,
+			request_id TEXT NOT NULL,
+			input_sha256 TEXT NOT NULL,
+			dataset_name TEXT NOT NULL,
+			dataset_version TEXT NOT NULL,
+			dataset_checksum TEXT NOT NULL,
+			verdict TEXT NOT NULL,
+			request ` + s.d.blob + ` NOT NULL,
+			result_s2 ` + s.d.blob + ` NOT NULL
+		)`,
 		`CREATE TABLE IF NOT EXISTS batch_clauses (
 			job_id TEXT NOT NULL,
 			clause_id TEXT NOT NULL,

@@ -153,7 +153,7 @@ func parseBatch(c *batchConfig, workers, lease, retention, maxUpload, maxRows st
 
 // openStore opens the job store: PostgreSQL when a URL is given, else
 // SQLite in the state directory.
-func openStore(ctx context.Context, c batchConfig) (batch.Store, string, error) {
+func openStore(ctx context.Context, c batchConfig) (*sqlstore.Store, string, error) {
 	if c.StoreURL != "" {
 		s, err := sqlstore.OpenPostgres(ctx, c.StoreURL)
 		return s, "postgres", err
@@ -359,7 +359,12 @@ func writeResultFile(ctx context.Context, st batch.Store, job batch.Job, out, fo
 	}
 	defer os.Remove(tmp.Name())
 	rows := func(fn func(batch.Row, *batch.Result) error) error { return st.Results(ctx, job.ID, 0, 0, fn) }
-	if err := data.WriteResults(tmp, format, job, rows, clauses); err != nil {
+	// The job lives in a temporary database that is gone when the
+	// command ends: its id and the rows' report ids would resolve
+	// nowhere, so the file carries neither.
+	local := job
+	local.ID = ""
+	if err := data.WriteResults(tmp, format, local, rows, clauses); err != nil {
 		tmp.Close()
 		return err
 	}

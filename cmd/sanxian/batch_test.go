@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -362,7 +363,7 @@ func TestBatchCLICRS(t *testing.T) {
 	assert.Equal(t, "禁止准入", res["2"], "X/Y in EPSG:4545")
 	assert.Equal(t, "禁止准入", res["3"], "the row's 坐标系 overrides --crs")
 	assert.Equal(t, "无法筛查", res["4"])
-	assert.Contains(t, rows["4"][len(header)-2], "似乎填反了", "错误 names the swap")
+	assert.Contains(t, rows["4"][slices.Index(header, "错误")], "似乎填反了", "错误 names the swap")
 
 	xlsx := filepath.Join(dir, "结果.xlsx")
 	code, _, stderr = runCmd(t, "batch", "--quiet", "--crs", "cgcs2000_3_degree_gk_cm_108e", list, "-o", xlsx)
@@ -403,7 +404,7 @@ func TestBatchCLICRS(t *testing.T) {
 	header, rows = readResultCSV(t, f)
 	f.Close()
 	assert.Equal(t, "无法筛查", outcomes(header, rows)["2"])
-	assert.Contains(t, rows["2"][len(header)-2], "第 2 行：「X」「Y」是投影坐标")
+	assert.Contains(t, rows["2"][slices.Index(header, "错误")], "第 2 行：「X」「Y」是投影坐标")
 
 	code, _, stderr = runCmd(t, "batch", "--crs", "EPSG:3857", list, "-o", out)
 	assert.Equal(t, exitUsage, code)

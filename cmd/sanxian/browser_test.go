@@ -235,18 +235,29 @@ func saveArtifact(t *testing.T, dir, name string, b []byte) {
 	}
 }
 
-var reportNumber = regexp.MustCompile(`SX-\d{8}-\d{6}-[0-9a-f]{6}`)
+// reportID is a report id as the service hands them out.
+var reportID = regexp.MustCompile(`R-[0-9A-HJKMNP-TV-Z]{17}`)
 
 // 生成查询报告 after a shared-link point check opens the printable report
-// (in the same tab, as the test asks): report number, dataset checksum,
-// verdict, the clause on the Yangtze, the disclaimer and an SVG map; it
-// prints to an A4 PDF.
+// (in the same tab, as the test asks): the report id the map page showed
+// and how to verify it, dataset checksum, verdict, the clause on the
+// Yangtze, the disclaimer and an SVG map; it prints to an A4 PDF. The
+// permalink /report?id= then lays out the stored report with its re-run,
+// in a browser that has nothing stored.
 func TestReportPage(t *testing.T) {
 	base := startServe(t).base
 	ctx := browser(t)
 	openMap(t, ctx, base, "/?"+url.Values{"lon": {"106.569"}, "lat": {"29.553"}, "industry": {"C2614"}, "construction": {"新建"}}.Encode())
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!document.querySelector(".verdict") && !document.getElementById("report").disabled`))
 	require.NoError(t, err, "the report button was not enabled after the check")
+	shown, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#report-id")))
+	require.NoError(t, err)
+	id := reportID.FindString(shown)
+	require.NotEmpty(t, id, "the answer shows its report id: %q", shown)
+	assert.Contains(t, shown, "已登记")
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#report-id a").getAttribute("href")`))
+	require.NoError(t, err)
+	assert.Equal(t, "/report?id="+id, href)
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS("#pname"), "某化工原料项目（测试）"),
 		chromedp.Evaluate[chromedp.Void](`window.sanxianReportSameTab = true`),
@@ -262,7 +273,11 @@ func TestReportPage(t *testing.T) {
 	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#report")))
 	require.NoError(t, err)
 	assert.Contains(t, text, "建设项目环境准入查询报告")
-	assert.Regexp(t, reportNumber, text)
+	meta, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#meta")))
+	require.NoError(t, err)
+	assert.Contains(t, meta, "报告编号\n"+id, "the printed report carries the id")
+	assert.Contains(t, meta, base+"/report?id="+id, "and says how to verify it")
+	assert.Contains(t, meta, "/api/v1/reports/"+id)
 	assert.Contains(t, text, "sha256:ff6ef2b8", "dataset checksum")
 	assert.Contains(t, text, "合成样例数据")
 	assert.Contains(t, text, "某化工原料项目（测试）")
@@ -311,6 +326,34 @@ func TestReportPage(t *testing.T) {
 	assert.GreaterOrEqual(t, len(pages), 1, "pages in the PDF")
 	t.Logf("report PDF: %d bytes, %d pages", len(pdf), len(pages))
 	saveArtifact(t, dir, "report.pdf", pdf)
+
+	// The permalink, in a fresh browser with nothing stored.
+	ctx2 := browser(t)
+	require.NoError(t, chromedp.Do(ctx2, chromedp.Navigate(base+"/report?id="+strings.ToLower(id))))
+	_, err = chromedp.Run(ctx2, chromedp.Poll[bool](`window.sanxianReportReady === true`))
+	require.NoError(t, err)
+	text, err = chromedp.Run(ctx2, chromedp.Text(chromedp.CSS("#report")))
+	require.NoError(t, err)
+	assert.Contains(t, text, "报告编号\n"+id)
+	assert.Contains(t, text, "106.569000")
+	verdict, err = chromedp.Run(ctx2, chromedp.Text(chromedp.CSS("#verdict")))
+	require.NoError(t, err)
+	assert.Contains(t, verdict, "禁止准入")
+	again, err := chromedp.Run(ctx2, chromedp.Text(chromedp.CSS("#reproduced")))
+	require.NoError(t, err)
+	assert.Contains(t, again, "按同一数据版本重新核查，结果一致")
+	png, err = chromedp.Run(ctx2, chromedp.FullScreenshot(100))
+	require.NoError(t, err)
+	saveArtifact(t, dir, "report-permalink.png", png)
+
+	// A mistyped id gets the service's Chinese message.
+	require.NoError(t, chromedp.Do(ctx2, chromedp.Navigate(base+"/report?id="+id[:len(id)-1]+"Z")))
+	_, err = chromedp.Run(ctx2, chromedp.Poll[bool](`window.sanxianReportReady === true`))
+	require.NoError(t, err)
+	text, err = chromedp.Run(ctx2, chromedp.Text(chromedp.CSS("#report")))
+	require.NoError(t, err)
+	assert.Contains(t, text, "无法读取报告")
+	assert.Contains(t, text, "invalid_report_id")
 }
 
 // /report with nothing stored says so in Chinese and links back to the

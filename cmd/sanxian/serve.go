@@ -17,9 +17,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/sanxian/sanxian/admission"
 	"github.com/sanxian/sanxian/batch"
 	"github.com/sanxian/sanxian/geo"
+	"github.com/sanxian/sanxian/report"
 	"github.com/sanxian/sanxian/web"
 )
 
@@ -88,6 +91,9 @@ const serveUsage = `用法：sanxian serve [参数]
   --max-upload 大小    上传清单的大小上限，默认 50MB（SANXIAN_MAX_UPLOAD）
   --max-rows 数        清单行数上限，默认 200000（SANXIAN_MAX_ROWS）
   --worker-id 名称     本进程在任务库中的名称，默认为主机名-进程号（SANXIAN_WORKER_ID）
+
+报告编号：每次核查先登记到上述任务库（SQLite 或 PostgreSQL）再回答，回答带 report_id；
+单次核查的记录永久保存，GET /api/v1/reports/{编号} 查询并按当前数据版本复核。
 `
 
 // parseServe reads flags with environment fallbacks.
@@ -347,8 +353,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	log.Info("批量筛查任务库已打开", "store", where, "worker", cfg.Batch.WorkerID, "workers", cfg.Batch.Workers)
 	cfg.Web.Sites = siteParser{}
 	cfg.Web.Batches = &web.Batches{Store: jobs, Files: batchFiles{}, Notify: runner.Notify, MaxUploadBytes: cfg.Batch.MaxUpload, MaxRows: cfg.Batch.MaxRows}
+	// Report records go to the same store, committed in groups by one
+	// writer; closed after the server (deferred later, runs first) so
+	// that checks in flight are recorded.
+	commits := newCommitMetrics()
+	recorder := report.NewRecorder(jobs, report.RecorderOptions{}, commits.observe)
+	defer recorder.Close()
+	cfg.Web.Reports = &web.Reports{Recorder: recorder, Store: jobs}
+	handler := web.New(&store, cfg.Web, log)
+	handler.Registry().MustRegister(commits.entries, commits.duration, commits.failed)
 	srv := &http.Server{
-		Handler:           web.New(&store, cfg.Web, log),
+		Handler:           handler,
 		ReadHeaderTimeout: cfg.Conn.ReadHeader,
 		ReadTimeout:       cfg.Conn.Read,
 		WriteTimeout:      cfg.Conn.Write,
@@ -380,4 +395,38 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	log.Info("已关闭")
 	return exitOK
+}
+
+// commitMetrics describe the report recorder's group commits.
+type commitMetrics struct {
+	entries  prometheus.Histogram
+	duration prometheus.Histogram
+	failed   prometheus.Counter
+}
+
+func newCommitMetrics() *commitMetrics {
+	return &commitMetrics{
+		entries: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "sanxian_report_commit_entries",
+			Help:    "Report records per group commit.",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512},
+		}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "sanxian_report_commit_duration_seconds",
+			Help:    "Duration of a report group commit (one transaction).",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 5},
+		}),
+		failed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sanxian_report_commit_failures_total",
+			Help: "Report group commits that failed (their checks were answered without a report id).",
+		}),
+	}
+}
+
+func (m *commitMetrics) observe(b report.BatchStats) {
+	m.entries.Observe(float64(b.Entries))
+	m.duration.Observe(b.Duration.Seconds())
+	if b.Err != nil {
+		m.failed.Inc()
+	}
 }

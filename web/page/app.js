@@ -394,6 +394,9 @@ function bufferValue() {
   return document.getElementById("buffer").value.trim();
 }
 
+// PAGE_CLIENT marks the page's checks: their reports say kind "page".
+const PAGE_CLIENT = { "X-Sanxian-Client": "page" };
+
 // runCheck posts the drawn site; with no site it runs the point form.
 let checkSeq = 0;
 async function runCheck() {
@@ -406,7 +409,7 @@ async function runCheck() {
     if (!Number.isFinite(n)) return showError("缓冲距离应为数字（米）。");
     body.buffer_m = n;
   }
-  return request("/api/v1/check", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }, siteDescription(g),
+  return request("/api/v1/check", { method: "POST", headers: { "Content-Type": "application/json", ...PAGE_CLIENT }, body: JSON.stringify(body) }, siteDescription(g),
     { site: g, project: { ...project(), buffer_m: body.buffer_m } });
 }
 
@@ -428,7 +431,7 @@ async function pointCheck() {
     setSite(m);
     if (!map.getBounds().contains(m.getLatLng())) map.setView(m.getLatLng(), Math.max(map.getZoom(), 12));
   }
-  return request("/api/v1/check?" + q.toString(), {}, `点位 ${lon}, ${lat}`,
+  return request("/api/v1/check?" + q.toString(), { headers: PAGE_CLIENT }, `点位 ${lon}, ${lat}`,
     { site: { type: "Point", coordinates: [x, y] }, project: { ...p, buffer_m: buf === "" ? undefined : Number(buf) } });
 }
 
@@ -536,8 +539,31 @@ function unhighlight() {
   highlight.clearLayers();
 }
 
+// reportLine shows the answer's report id (报告编号) with the link that
+// verifies it, or the warning that the answer was not recorded.
+function reportLine(res) {
+  if (res.report_id) {
+    const p = el("p");
+    p.id = "report-id";
+    const a = el("a", res.report_id);
+    a.href = "/report?id=" + encodeURIComponent(res.report_id);
+    a.target = "_blank";
+    a.rel = "noopener";
+    p.append(el("strong", "报告编号："), a, el("span", "（已登记，可凭编号核验）", "muted"));
+    return p;
+  }
+  if (res.report_warning) {
+    const p = el("p", res.report_warning, "error");
+    p.id = "report-id";
+    return p;
+  }
+  return null;
+}
+
 function render(res, what) {
   const parts = [el("p", "场址：" + what + (res.buffer_m ? `，缓冲 ${fmt(res.buffer_m, 0)} m` : ""), "muted")];
+  const rl = reportLine(res);
+  if (rl) parts.push(rl);
   if (res.assessment) parts.push(verdictBanner(res.assessment));
   parts.push(el("h3", "叠加结果"));
   if (res.hits.length === 0) {

@@ -1,7 +1,9 @@
 // The printable 查询报告: reads what the map page stored under
 // sanxian.report.v1 (the site, the project, the check's answer and the
-// time), fetches the hit features for the map, and lays the report out
-// for A4. All text goes in through textContent and DOM APIs.
+// time) or, for /report?id=R-…, the stored report from
+// GET /api/v1/reports/{id} (with its re-run on the current data), fetches
+// the hit features for the map, and lays the report out for A4. All text
+// goes in through textContent and DOM APIs.
 "use strict";
 
 const STORAGE_KEY = "sanxian.report.v1";
@@ -113,6 +115,31 @@ async function api(url) {
   return r.json();
 }
 
+// loadStored reads the report named by ?id= from the service; it returns
+// null when the page has no id, and throws with the service's Chinese
+// message when the id is wrong or unknown.
+async function loadStored() {
+  const id = new URLSearchParams(location.search).get("id");
+  if (!id) return null;
+  let r, body;
+  try {
+    r = await fetch("/api/v1/reports/" + encodeURIComponent(id.trim()));
+    body = await r.json();
+  } catch (_) {
+    throw new Error("无法从服务读取报告，请检查网络后重试。");
+  }
+  if (!r.ok) throw new Error(body && body.error ? `${body.error.message}（${body.error.code}）` : `HTTP ${r.status}`);
+  const q = body.request || {};
+  return {
+    stored: body,
+    report_id: body.id,
+    site: q.geometry,
+    project: { industry: q.industry, construction: q.construction, buffer_m: q.buffer_m },
+    result: body.result,
+    time: body.created_at,
+  };
+}
+
 // ---- geometry helpers ----
 
 // rings gives the coordinate lists of a geometry: the points of a point
@@ -178,17 +205,39 @@ function td(text, cls) {
   return el("td", text, cls);
 }
 
+// reportID is the id the service recorded the check under, if any.
+function reportID(rep) {
+  return rep.report_id || (rep.result && rep.result.report_id) || "";
+}
+
 function headerSection(rep, no, when) {
   const d = rep.result.dataset;
   const parts = [];
   const meta = el("dl", null, "meta");
   const row = (k, v, cls) => meta.append(el("dt", k), el("dd", v, cls));
-  row("报告编号", no, "reportno");
+  const id = reportID(rep);
+  row("报告编号", id ? no : `${no}（本地编号，未在服务登记，不能在线核验）`, "reportno");
+  if (id) {
+    const link = `${location.origin}/report?id=${encodeURIComponent(id)}`;
+    row("核验方式", `打开 ${link}，或请求 ${location.origin}/api/v1/reports/${id}：可查看登记的原始结果，并按当前数据版本重新核查。`, "verify");
+  }
   row("查询时间", when);
   row("数据集", `${d.name}（版本 ${d.version}）`);
   row("数据集校验和", d.checksum);
   meta.id = "meta";
   parts.push(meta);
+  if (rep.result.report_warning) {
+    const w = el("p", rep.result.report_warning, "alert");
+    w.id = "report-warning";
+    parts.push(w);
+  }
+  const rp = rep.stored && rep.stored.reproduced;
+  if (rp) {
+    const ok = rp.same === true;
+    const w = el("p", `复核（${localTime(new Date(rp.checked_at))}）：${rp.message}`, ok ? "reproduced" : "alert");
+    w.id = "reproduced";
+    parts.push(w);
+  }
   if (d.synthetic) {
     const w = el("p", "注意：本报告所用数据集为合成样例数据，边界与条款为生成，非官方数据，仅用于演示与测试，不得用于实际审批。", "alert synthetic");
     w.id = "synthetic";
@@ -579,6 +628,28 @@ function wireButtons(rep, no, when) {
   for (const id of ["print", "dl-site", "dl-result"]) document.getElementById(id).disabled = false;
 }
 
+// batchRowReport shows a batch row's stored report: the row, its outcome
+// and the re-run (the full layout is for single checks).
+function batchRowReport(main, r) {
+  const res = r.result || {};
+  const b = r.batch || {};
+  document.title = `批量筛查行报告 ${r.id}`;
+  const rows = [
+    ["报告编号", r.id],
+    ["批量任务", `${b.job_name || ""}（${b.job_id || ""}）`],
+    ["行", `第 ${b.line} 行${b.name ? "：" + b.name : ""}`],
+    ["筛查时间", localTime(new Date(r.created_at))],
+    ["筛查结论", res.label || r.verdict],
+    ["原因", res.reason || res.error && res.error.message || "—"],
+    ["数据集", `${r.dataset.name}（版本 ${r.dataset.version}）`],
+    ["保存期限", r.retention],
+  ];
+  if (r.reproduced) rows.push(["复核", r.reproduced.message]);
+  const t = kvTable(rows);
+  t.id = "batch-row";
+  main.append(el("h2", "批量筛查行报告"), t, disclaimer());
+}
+
 function showMissing(main) {
   const box = el("div", null, "empty");
   box.id = "empty";
@@ -596,7 +667,19 @@ function showMissing(main) {
 async function main() {
   const main = document.getElementById("report");
   document.getElementById("loading").remove();
-  const rep = load();
+  let rep;
+  try {
+    rep = (await loadStored()) || load();
+  } catch (err) {
+    main.append(el("p", "无法读取报告：" + err.message, "alert"));
+    window.sanxianReportReady = true;
+    return;
+  }
+  if (rep && rep.stored && rep.stored.kind === "batch") {
+    batchRowReport(main, rep.stored);
+    window.sanxianReportReady = true;
+    return;
+  }
   if (!rep) {
     showMissing(main);
     window.sanxianReportReady = true;
@@ -604,7 +687,7 @@ async function main() {
   }
   const t = new Date(rep.time);
   const time = Number.isNaN(t.getTime()) ? new Date() : t;
-  const no = reportNumber(time, rep.site, rep.project || {});
+  const no = reportID(rep) || reportNumber(time, rep.site, rep.project || {});
   const when = localTime(time);
   document.title = `建设项目环境准入查询报告 ${no}`;
   main.append(
