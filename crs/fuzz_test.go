@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+
+	"github.com/sanxian/sanxian/internal/fuzzkit"
 )
 
 // FuzzParse: Parse never panics, returns a *UnknownError when it fails,
@@ -16,6 +18,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		defer fuzzkit.Guard(t)()
 		c, err := Parse(s)
 		if err != nil {
 			var ue *UnknownError
@@ -40,6 +43,7 @@ func FuzzFromPRJ(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		defer fuzzkit.Guard(t)()
 		c, err := FromPRJ(s)
 		if err != nil {
 			var ue *UnsupportedPRJError
@@ -63,6 +67,7 @@ func FuzzToCGCS2000(f *testing.F) {
 	f.Add("BD09", 106.5, 29.5)
 	f.Add("EPSG:4507", -1e308, 1e308)
 	f.Fuzz(func(t *testing.T, name string, x, y float64) {
+		defer fuzzkit.Guard(t)()
 		c, err := Parse(name)
 		if err != nil {
 			return

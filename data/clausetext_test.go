@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sanxian/sanxian/admission"
+	"github.com/sanxian/sanxian/internal/fuzzkit"
 )
 
 func items(pairs ...string) []ClauseItem {
@@ -131,6 +132,7 @@ func FuzzSplitClauses(f *testing.F) {
 	}
 	ind := testIndustries(f)
 	f.Fuzz(func(t *testing.T, in string) {
+		defer fuzzkit.Guard(t)()
 		got := SplitClauses(in)
 		assertNothingLost(t, in, got)
 		for _, it := range got {

@@ -3,6 +3,7 @@ package data
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -486,6 +487,9 @@ func parseZippedShapefile(b []byte, c crs.CRS) (orb.Geometry, error) {
 		c = pc
 	}
 	if dbf := sibling(".dbf"); dbf != nil {
+		if n, fit := dbfRecordClaim(dbf); n > fit {
+			return nil, siteErr(CodeMalformedFile, 0, "shapefile 的属性表（.dbf）已损坏：文件头声称有 %d 条记录，文件中最多只有 %d 条。", n, fit)
+		}
 		opts := &shapefile.ReadDBFOptions{SkipBrokenFields: true, Charset: cpgCharset(sibling(".cpg"))}
 		if _, err := shapefile.ReadDBF(bytes.NewReader(dbf), int64(len(dbf)), opts); err != nil {
 			return nil, siteErr(CodeMalformedFile, 0, "shapefile 的属性表（.dbf）无法读取：%s。", clip(err.Error()))
@@ -517,6 +521,23 @@ func parseZippedShapefile(b []byte, c crs.CRS) (orb.Geometry, error) {
 	return convertSite(g, nil)(c)
 }
 
+// dbfRecordClaim returns the record count a .dbf's header claims and
+// the most records the file can hold (its length over the record
+// length). go-shapefile allocates for the claimed count before reading a
+// record, so a 100-byte file claiming 4 billion records would exhaust
+// memory; a header too short to say is left to the library.
+func dbfRecordClaim(b []byte) (claimed, fit uint64) {
+	if len(b) < 12 {
+		return 0, 0
+	}
+	claimed = uint64(binary.LittleEndian.Uint32(b[4:8]))
+	rlen := max(uint64(binary.LittleEndian.Uint16(b[10:12])), 1)
+	return claimed, uint64(len(b)) / rlen
+}
+
+// readSHP reads a .shp with go-shapefile; a record may not claim more
+// bytes than the file has (the library allocates the claimed length
+// before reading it), and a panic in the library is an error.
 func readSHP(b []byte) (s *shapefile.SHP, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -524,7 +545,7 @@ func readSHP(b []byte) (s *shapefile.SHP, err error) {
 		}
 	}()
 	return shapefile.ReadSHP(bytes.NewReader(b), int64(len(b)), &shapefile.ReadSHPOptions{
-		MaxParts: 10_000, MaxPoints: MaxSiteVertices, MaxRecordSize: MaxSiteUncompressed,
+		MaxParts: 10_000, MaxPoints: MaxSiteVertices, MaxRecordSize: max(min(MaxSiteUncompressed, len(b)), 4),
 	})
 }
 
