@@ -2,9 +2,12 @@ package admission
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"unicode"
@@ -111,4 +114,54 @@ func FuzzRules(f *testing.F) {
 
 func hasHan(s string) bool {
 	return strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0
+}
+
+// TestFuzzCorpus writes the generated seed corpora of the admission fuzz
+// targets under testdata/fuzz/ when run with -update-fuzz-corpus;
+// otherwise it skips. FuzzRules gets the rules of verdictFixture as
+// data.WriteDataset writes them (indented) and the city and zone clauses
+// of the embedded sample's rules file (its unit and district clauses name
+// units the fixture does not have); FuzzNormalizeIndustryCode gets codes
+// of every level written the ways people write them.
+func TestFuzzCorpus(t *testing.T) {
+	if !fuzzkit.Updating() {
+		t.Skip("run with -update-fuzz-corpus to rewrite testdata/fuzz/")
+	}
+	s := fuzzkit.New(t, "FuzzRules")
+	fixture, err := json.MarshalIndent(verdictFixture(t).Rules(), "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Add("verdict-fixture", fixture)
+	gz, err := os.Open("../data/sample/chongqing/rules.json.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gz.Close()
+	zr, err := gzip.NewReader(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sample Rules
+	if err := json.NewDecoder(zr).Decode(&sample); err != nil {
+		t.Fatal(err)
+	}
+	var wide Rules
+	for _, c := range sample.Clauses {
+		if c.Level == LevelCity || c.Level == LevelZone {
+			wide.Clauses = append(wide.Clauses, c)
+		}
+	}
+	b, err := json.Marshal(wide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Add("sample-city-and-zone-clauses", b)
+	s.Write()
+
+	s = fuzzkit.New(t, "FuzzNormalizeIndustryCode")
+	for i, c := range []string{"C2614", "c2614", "Ｃ２６１４", " C 26 14 ", "2614", "C26", "C", "I6450", "A0311", "C-2614", "C2614 有机化学原料制造"} {
+		s.Add(fmt.Sprintf("code-%02d", i), c)
+	}
+	s.Write()
 }
