@@ -8,7 +8,7 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 LOADADDR ?= 127.0.0.1:18080
 
-.PHONY: all build run test deps browser-deps pg-deps vet fmt-check bench bench-batch loadtest sample sample-x10 clean
+.PHONY: all build run test deps browser-deps pg-deps vet fmt-check fuzz-smoke fuzz bench bench-batch loadtest sample sample-x10 clean
 
 all: build
 
@@ -58,8 +58,29 @@ fmt-check:
 vet: deps
 	$(GO) vet ./...
 
+# Every fuzz target (found with go test -list, so new ones are picked up)
+# for FUZZTIME each: one go test -fuzz per target, as Go fuzzes one target
+# at a time; no -race. A crash fails the run and leaves the input in the
+# package's testdata/fuzz/<target>/: commit it as a regression seed (see
+# docs/fuzzing.md). The fuzzer's growing corpus lives in GOCACHE, not here.
+FUZZTIME ?= 3s
+FUZZPARALLEL ?= 2
+fuzz-smoke: deps
+	@list=$$($(GO) test -list '^Fuzz' ./...) || { echo "$$list"; exit 1; }; \
+	echo "$$list" | awk '/^Fuzz/ { t = t " " $$1 } /^(ok|\?) / { if (t != "") print $$2 t; t = "" }' | \
+	while read -r pkg targets; do \
+	  for t in $$targets; do \
+	    echo "== $$pkg $$t ($(FUZZTIME))"; \
+	    $(GO) test "$$pkg" -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -parallel $(FUZZPARALLEL) || exit 1; \
+	  done; \
+	done
+
+# Longer fuzzing: every target for a minute (make fuzz FUZZTIME=10m for more).
+fuzz: FUZZTIME = 60s
+fuzz: fuzz-smoke
+
 # Browser tests leave their screenshots and the report PDF in artifacts/.
-test: deps browser-deps pg-deps fmt-check vet
+test: deps browser-deps pg-deps fmt-check vet fuzz-smoke
 	SANXIAN_ARTIFACTS=$(CURDIR)/artifacts $(GO) test -race -count=1 -timeout 30m ./...
 
 # Benchmarks: engine (synthetic partition of the sample's size) and the

@@ -221,6 +221,10 @@ func TestClauseClassifyEffect(t *testing.T) {
 		{"不限制现有居民生活。", I},
 		{"无须审批的项目。", I},
 		{"", I},
+		// Found by FuzzSplitClauses: an invalid byte after 控制 made the
+		// scale window run past the end of the text (a panic).
+		{"控制\xe7", I},
+		{"控制\xff规模", R},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			assert.Equal(t, tc.want, ClassifyEffect(tc.in), "ClassifyEffect(%q)", tc.in)
