@@ -100,6 +100,10 @@ func TestFuzzCorpus(t *testing.T) {
 		s.Add(name, a, b)
 	}
 	s.Write()
+	// A regression input, not generated: see TestDBFZeroLengthFields.
+	regress := fuzzkit.New(t, "FuzzImportShapefile")
+	regress.Add("zero-length-fields", []byte(nil), zeroFieldDBF(200, 2000))
+	regress.WriteAs("regress-")
 
 	s = fuzzkit.New(t, "FuzzReadImportDoc")
 	s.Add("redline-geojson", uint8(0), []byte(redlineGeoJSON))

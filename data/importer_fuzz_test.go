@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"math"
 	"os"
@@ -43,8 +44,8 @@ func requireImportError(t *testing.T, err error) {
 // than the file holds: a .shp gives at most one geometry per 12 bytes
 // (record header and shape type) and one vertex per 16 bytes, a .dbf at
 // most one record per byte after its header, whatever counts the headers
-// claim; decoded rows have one value per field, field names are unique,
-// non-empty UTF-8.
+// claim, and allocate at most 64 bytes per input byte (plus 1 MB); decoded
+// rows have one value per field, field names are unique, non-empty UTF-8.
 func FuzzImportShapefile(f *testing.F) {
 	dir := f.TempDir()
 	in := writeShp(f, dir, "u", unitsFixture(true, prjCGCS2000, ""))
@@ -56,6 +57,12 @@ func FuzzImportShapefile(f *testing.F) {
 	f.Add(shpData[:150], dbfData[:60])
 	f.Fuzz(func(t *testing.T, shpData, dbfData []byte) {
 		defer fuzzkit.Guard(t)()
+		fuzzkit.AllocBound(t, 64*uint64(len(shpData)+len(dbfData))+1<<20, func() { checkImportReaders(t, shpData, dbfData) })
+	})
+}
+
+func checkImportReaders(t *testing.T, shpData, dbfData []byte) {
+	{
 		if gs, err := impParseSHP(shpData); err == nil {
 			if len(gs) > len(shpData)/12 {
 				t.Fatalf("%d geometries from %d bytes", len(gs), len(shpData))
@@ -116,7 +123,7 @@ func FuzzImportShapefile(f *testing.F) {
 				}
 			}
 		}
-	})
+	}
 }
 
 // requireImported checks what ReadImport returned for fuzzed input: it
@@ -214,4 +221,42 @@ func FuzzReadImportDoc(f *testing.F) {
 		}
 		requireImported(t, im)
 	})
+}
+
+// zeroFieldDBF is a .dbf of nrec one-byte records under nf character
+// fields of length 0.
+func zeroFieldDBF(nf, nrec int) []byte {
+	hlen := 32 + 32*nf + 1
+	b := make([]byte, hlen+nrec)
+	b[0] = 3
+	binary.LittleEndian.PutUint32(b[4:], uint32(nrec))
+	binary.LittleEndian.PutUint16(b[8:], uint16(hlen))
+	binary.LittleEndian.PutUint16(b[10:], 1)
+	for i := range nf {
+		copy(b[32+32*i:], "F")
+		b[32+32*i+11] = 'C'
+	}
+	b[hlen-1] = 0x0d
+	for i := hlen; i < len(b); i++ {
+		b[i] = ' '
+	}
+	return b
+}
+
+// Zero-length DBF fields are refused: with them an 84 KB .dbf (2,000
+// fields, 20,000 one-byte records) made the importer allocate 1.3 GB for
+// its rows, and go-shapefile (site uploads) the same, growing with records
+// × fields until the process dies. Found with FuzzImportShapefile's
+// allocation bound.
+func TestDBFZeroLengthFields(t *testing.T) {
+	b := zeroFieldDBF(2000, 20000)
+	if _, err := impParseDBF(b); err == nil || !strings.Contains(err.Error(), "长度为 0") {
+		t.Fatalf("importer: got %v, want a zero-length field error", err)
+	}
+	shp, _, prj, _ := siteShapefileParts(t, siteSquare, prjCGCS2000, "")
+	_, err := ParseSiteFile("site.zip", zipOf(t, map[string][]byte{"site.shp": shp, "site.dbf": b, "site.prj": prj}))
+	var se *SiteFileError
+	if !errors.As(err, &se) || se.Code != CodeMalformedFile || !strings.Contains(se.Message, "长度为 0") {
+		t.Fatalf("site upload: got %v, want malformed_file", err)
+	}
 }

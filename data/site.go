@@ -3,7 +3,6 @@ package data
 import (
 	"archive/zip"
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -487,8 +486,13 @@ func parseZippedShapefile(b []byte, c crs.CRS) (orb.Geometry, error) {
 		c = pc
 	}
 	if dbf := sibling(".dbf"); dbf != nil {
-		if n, fit := dbfRecordClaim(dbf); n > fit {
-			return nil, siteErr(CodeMalformedFile, 0, "shapefile 的属性表（.dbf）已损坏：文件头声称有 %d 条记录，文件中最多只有 %d 条。", n, fit)
+		// The importer's reader first: it checks the header's record
+		// count and field lengths against the file without allocating
+		// for them, which go-shapefile does not (a 106-byte .dbf
+		// claiming billions of records, or a few thousand zero-length
+		// fields over many one-byte records, would exhaust memory).
+		if _, err := impParseDBF(dbf); err != nil {
+			return nil, siteErr(CodeMalformedFile, 0, "shapefile 的属性表（.dbf）已损坏：%s。", clip(err.Error()))
 		}
 		opts := &shapefile.ReadDBFOptions{SkipBrokenFields: true, Charset: cpgCharset(sibling(".cpg"))}
 		if _, err := shapefile.ReadDBF(bytes.NewReader(dbf), int64(len(dbf)), opts); err != nil {
@@ -519,20 +523,6 @@ func parseZippedShapefile(b []byte, c crs.CRS) (orb.Geometry, error) {
 		return nil, siteErr(CodeProjectedCRS, 0, "shapefile 没有 .prj，且坐标超出经纬度范围，像是投影坐标（米）：请附上 .prj 文件，或选择对应的投影坐标系（如 EPSG:4545）后重新上传。")
 	}
 	return convertSite(g, nil)(c)
-}
-
-// dbfRecordClaim returns the record count a .dbf's header claims and
-// the most records the file can hold (its length over the record
-// length). go-shapefile allocates for the claimed count before reading a
-// record, so a 100-byte file claiming 4 billion records would exhaust
-// memory; a header too short to say is left to the library.
-func dbfRecordClaim(b []byte) (claimed, fit uint64) {
-	if len(b) < 12 {
-		return 0, 0
-	}
-	claimed = uint64(binary.LittleEndian.Uint32(b[4:8]))
-	rlen := max(uint64(binary.LittleEndian.Uint16(b[10:12])), 1)
-	return claimed, uint64(len(b)) / rlen
 }
 
 // readSHP reads a .shp with go-shapefile; a record may not claim more

@@ -104,7 +104,9 @@ func FuzzParseSiteFile(f *testing.F) {
 // FuzzParseSiteShapefile zips arbitrary .shp, .dbf, .prj and .cpg bytes
 // as an uploaded shapefile (the zip itself is not what is fuzzed: its
 // checksums would stop most mutations) and reads it with ParseSiteFileIn:
-// the same properties as FuzzParseSiteFile.
+// the same properties as FuzzParseSiteFile, and at most 128 bytes
+// allocated per input byte (plus 4 MB) whatever counts and lengths the
+// headers claim.
 func FuzzParseSiteShapefile(f *testing.F) {
 	shp, dbf, prj, cpg := siteShapefileParts(f, siteSquare, prjCGCS2000, "936")
 	f.Add(shp, dbf, prj, cpg, uint8(0))
@@ -118,7 +120,10 @@ func FuzzParseSiteShapefile(f *testing.F) {
 			files["site.cpg"] = cpg
 		}
 		c := fuzzSiteCRS[int(which)%len(fuzzSiteCRS)]
-		g, err := ParseSiteFileIn("site.zip", zipOf(t, files), c)
+		z := zipOf(t, files)
+		var g orb.Geometry
+		var err error
+		fuzzkit.AllocBound(t, 128*uint64(len(shp)+len(dbf)+len(prj)+len(cpg))+4<<20, func() { g, err = ParseSiteFileIn("site.zip", z, c) })
 		if err != nil {
 			requireSiteError(t, err)
 			return

@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -49,6 +50,24 @@ var update = flag.Bool("update-fuzz-corpus", false, "rewrite the generated seed 
 
 // Updating reports whether -update-fuzz-corpus was given.
 func Updating() bool { return *update }
+
+// AllocBound runs fn and fails the test when it allocated more than
+// limit bytes in all (runtime.MemStats.TotalAlloc, which counts every
+// allocation, freed or not: a bound on it also bounds the peak). It is how
+// a target checks that a parser does not allocate for a length or count a
+// header claims but the input does not hold. Fuzz inputs run one at a time
+// in a process, so other allocations are the runtime's own, well under the
+// limits targets use.
+func AllocBound(t testing.TB, limit uint64, fn func()) {
+	t.Helper()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > limit {
+		t.Fatalf("allocated %d bytes, more than the %d this input allows", n, limit)
+	}
+}
 
 // Marshal encodes one fuzz input. Values may be []byte, string, bool,
 // uint8, int, int64, uint64 or float64 (NaN and infinities as bit
@@ -112,11 +131,18 @@ func (s *Seeds) Add(name string, vals ...any) {
 // saved, hand-written regressions) are left alone.
 func (s *Seeds) Write() {
 	s.t.Helper()
+	s.WriteAs("seed-")
+}
+
+// WriteAs is Write with another file name prefix ("regress-" for a
+// regression input built by code rather than saved by the fuzzer).
+func (s *Seeds) WriteAs(prefix string) {
+	s.t.Helper()
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		s.t.Fatal(err)
 	}
 	for name, b := range s.byName {
-		if err := os.WriteFile(filepath.Join(s.dir, "seed-"+name), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(s.dir, prefix+name), b, 0o644); err != nil {
 			s.t.Fatal(err)
 		}
 	}
