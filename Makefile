@@ -58,9 +58,9 @@ fmt-check:
 vet: deps
 	$(GO) vet ./...
 
-# Every fuzz target for FUZZTIME each (1 s: the 23 targets took 124 s at
-# 3 s and 100 s at 2 s on a shared 2-core machine, most of it building
-# and starting the binaries), one fuzzing run per target (Go
+# Every fuzz target for FUZZTIME each (1 s: the 23 targets took 67 s, and
+# 124 s at 3 s, on a shared 2-core machine, most of it building and
+# starting the binaries), one fuzzing run per target (Go
 # fuzzes one target at a time), no -race. Each package with fuzz targets
 # is built once with the fuzzer's instrumentation (go test -c -fuzz) and
 # its binary lists the targets (-test.list, so new ones are picked up) and
