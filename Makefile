@@ -67,8 +67,10 @@ vet: deps
 # runs each: a go test -fuzz per target would link the binary again every
 # time, which cost more than the fuzzing. A crash fails the run and leaves
 # the input in the package's testdata/fuzz/<target>/: commit it as a
-# regression seed (docs/fuzzing.md). The fuzzer's growing corpus lives in
-# GOCACHE, not here.
+# regression seed (docs/fuzzing.md). A bare "context deadline exceeded"
+# with no input written is Go 1.26's coordinator racing its own -fuzztime
+# deadline on a loaded machine (go.dev/issue/75804): reported, not failed.
+# The fuzzer's growing corpus lives in GOCACHE, not here.
 FUZZTIME ?= 1s
 FUZZPARALLEL ?= 2
 # Go minimises every new interesting input for up to a minute by default,
@@ -83,8 +85,16 @@ fuzz-smoke: deps
 	  targets=$$(cd "$$dir" && "$$bin/fuzz.test" -test.list '^Fuzz'); \
 	  for t in $$targets; do \
 	    echo "== $$pkg $$t ($(FUZZTIME))"; \
-	    (cd "$$dir" && "$$bin/fuzz.test" -test.run '^$$' -test.fuzz "^$$t\$$" -test.fuzztime $(FUZZTIME) \
-	      -test.fuzzminimizetime $(FUZZMINIMIZETIME) -test.parallel $(FUZZPARALLEL) -test.fuzzcachedir "$$cache/$$pkg") || exit 1; \
+	    before=$$(ls "$$dir/testdata/fuzz/$$t" 2>/dev/null | wc -l); \
+	    if (cd "$$dir" && "$$bin/fuzz.test" -test.run '^$$' -test.fuzz "^$$t\$$" -test.fuzztime $(FUZZTIME) \
+	      -test.fuzzminimizetime $(FUZZMINIMIZETIME) -test.parallel $(FUZZPARALLEL) -test.fuzzcachedir "$$cache/$$pkg") >"$$bin/out" 2>&1; then \
+	      grep -v '^fuzz: elapsed' "$$bin/out"; \
+	    else \
+	      cat "$$bin/out"; \
+	      if [ "$$(ls "$$dir/testdata/fuzz/$$t" 2>/dev/null | wc -l)" = "$$before" ] && grep -q 'context deadline exceeded' "$$bin/out"; then \
+	        echo "(no crasher written: Go's own race at the end of -fuzztime, go.dev/issue/75804, fixed in Go 1.27; not a failure)"; \
+	      else exit 1; fi; \
+	    fi; \
 	  done; \
 	done
 
