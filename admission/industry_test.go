@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sanxian/sanxian/internal/fuzzkit"
 )
 
 // The hierarchy of GB/T 4754-2017, one branch of it:
@@ -214,6 +216,7 @@ func FuzzNormalizeIndustryCode(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		defer fuzzkit.Guard(t)()
 		got, err := NormalizeIndustryCode(s)
 		if err != nil {
 			var ce *IndustryCodeError

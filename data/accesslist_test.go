@@ -19,6 +19,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/sanxian/sanxian/admission"
+	"github.com/sanxian/sanxian/internal/fuzzkit"
 )
 
 var updateAccessList = flag.Bool("update-accesslist", false, "rewrite the golden files under testdata/accesslist/")
@@ -423,6 +424,7 @@ func FuzzReadAccessListCSV(f *testing.F) {
 		dims[d] = true
 	}
 	f.Fuzz(func(t *testing.T, content []byte) {
+		defer fuzzkit.Guard(t)()
 		rules, probs, err := ReadAccessList("fuzz.csv", bytes.NewReader(content), ind, AccessListOptions{MaxRows: 50, MaxBytes: 1 << 16})
 		if err != nil {
 			var le *ListError

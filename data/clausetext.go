@@ -596,12 +596,12 @@ func clauseRestrictsScale(text string) bool {
 			return false
 		}
 		i += j + len("控制")
-		end, n := i, 0
-		for _, r := range text[i:] {
+		end, n := len(text), 0
+		for k, r := range text[i:] {
 			if n >= restrictScaleWindow || strings.ContainsRune("，,。；;！？!?\n", r) {
+				end = i + k // byte offsets from range: an invalid byte is one byte, not RuneLen(U+FFFD)
 				break
 			}
-			end += utf8.RuneLen(r)
 			n++
 		}
 		if part := text[i:end]; strings.Contains(part, "规模") || strings.Contains(part, "强度") {

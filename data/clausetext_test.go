@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sanxian/sanxian/admission"
+	"github.com/sanxian/sanxian/internal/fuzzkit"
 )
 
 func items(pairs ...string) []ClauseItem {
@@ -131,6 +132,7 @@ func FuzzSplitClauses(f *testing.F) {
 	}
 	ind := testIndustries(f)
 	f.Fuzz(func(t *testing.T, in string) {
+		defer fuzzkit.Guard(t)()
 		got := SplitClauses(in)
 		assertNothingLost(t, in, got)
 		for _, it := range got {
@@ -219,6 +221,10 @@ func TestClauseClassifyEffect(t *testing.T) {
 		{"不限制现有居民生活。", I},
 		{"无须审批的项目。", I},
 		{"", I},
+		// Found by FuzzSplitClauses: an invalid byte after 控制 made the
+		// scale window run past the end of the text (a panic).
+		{"控制\xe7", I},
+		{"控制\xff规模", R},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			assert.Equal(t, tc.want, ClassifyEffect(tc.in), "ClassifyEffect(%q)", tc.in)

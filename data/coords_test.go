@@ -133,27 +133,6 @@ func TestParseCoordinateTextWKT(t *testing.T) {
 	}
 }
 
-func FuzzParseCoordinateText(f *testing.F) {
-	for _, s := range []string{"106.55, 29.56", `106°33'12.5"E 29°33'36"N`, "106度33分12.5秒 29度33分36秒",
-		"E106°33′12.5″, N29°33′36″", "J1,106.55,29.55\nJ2,106.56,29.55\nJ3,106.56,29.56\nJ1,106.55,29.55", "POINT(1 2)"} {
-		f.Add(s, "auto")
-	}
-	f.Fuzz(func(t *testing.T, text, kind string) {
-		g, err := ParseCoordinateText(text, kind)
-		if err != nil {
-			var se *SiteFileError
-			if !errors.Is(err, ErrWKT) && !errors.As(err, &se) {
-				t.Fatalf("error of type %T: %v", err, err)
-			}
-			return
-		}
-		b := g.Bound()
-		if b.Min[0] < -180 || b.Max[0] > 180 || b.Min[1] < -90 || b.Max[1] > 90 {
-			t.Fatalf("out of range: %v", g)
-		}
-	})
-}
-
 // Coordinate lists in a Gauss-Krüger zone: easting first, or northing
 // first under an X, Y header (the surveying convention); GCJ-02 degrees.
 func TestParseCoordinateTextIn(t *testing.T) {

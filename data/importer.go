@@ -1380,6 +1380,12 @@ func impParseDBF(b []byte) (*impDBF, error) {
 	}
 	off := 1
 	for i := range d.fields {
+		if d.fields[i].size == 0 {
+			// dBase fields are at least one byte; zero-length ones would
+			// let a one-byte record carry thousands of fields, and the
+			// rows built from them grow with records × fields.
+			return nil, fmt.Errorf("第 %d 个字段的长度为 0", i+1)
+		}
 		d.fields[i].off = off
 		off += d.fields[i].size
 	}

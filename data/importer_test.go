@@ -943,35 +943,6 @@ func benchUnits(nx, ny, perSide int) shpFixture {
 	return fx
 }
 
-// FuzzImportShapefile feeds arbitrary .shp and .dbf bytes to the readers:
-// they must return an error or values, never panic.
-func FuzzImportShapefile(f *testing.F) {
-	dir := f.TempDir()
-	in := writeShp(f, dir, "u", unitsFixture(true, prjCGCS2000, ""))
-	shpData, err := os.ReadFile(in)
-	require.NoError(f, err)
-	dbfData, err := os.ReadFile(strings.TrimSuffix(in, ".shp") + ".dbf")
-	require.NoError(f, err)
-	f.Add(shpData, dbfData)
-	f.Add(shpData[:150], dbfData[:60])
-	f.Fuzz(func(t *testing.T, shpData, dbfData []byte) {
-		if gs, err := impParseSHP(shpData); err == nil {
-			for _, g := range gs {
-				if g != nil {
-					_ = geo.CountVertices(g)
-				}
-			}
-		}
-		if d, err := impParseDBF(dbfData); err == nil {
-			_, _ = d.utf8State()
-			names, rows, deleted := d.decode(simplifiedchinese.GBK)
-			if len(rows) != len(deleted) || (len(rows) > 0 && len(rows[0]) != len(names)) {
-				t.Fatalf("%d rows, %d flags, %d names", len(rows), len(deleted), len(names))
-			}
-		}
-	})
-}
-
 // TestImportSampleRoundTrip imports the layer files of the committed
 // sample (gunzipped, named by layer id) and gets the same features back.
 func TestImportSampleRoundTrip(t *testing.T) {

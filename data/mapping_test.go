@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sanxian/sanxian/admission"
+	"github.com/sanxian/sanxian/internal/fuzzkit"
 )
 
 func TestDetectLayer(t *testing.T) {
@@ -140,14 +141,31 @@ func TestMappingTemplateParses(t *testing.T) {
 	assert.Equal(t, "HLMC", m.Files[1].Name)
 }
 
-// FuzzParseMapping: any bytes give a mapping or an error, never a panic.
+// FuzzParseMapping: any bytes as a YAML or JSON mapping file give a
+// mapping or an error in Chinese, never a panic or a hang (YAML aliases
+// included); an accepted mapping passes its own check again and matches
+// input names (shell patterns included) without panicking.
 func FuzzParseMapping(f *testing.F) {
 	f.Add("m.yaml", []byte("files:\n  - file: a.shp\n    layer: control_units\n    clauses: {空间布局约束: [A, B]}\n"))
 	f.Add("m.json", []byte(`{"dataset":{"crs":"EPSG:4545"},"files":[{"file":"*","layer":"skip"}]}`))
+	f.Add("m.yml", []byte("a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n"))
+	if b, err := os.ReadFile("testdata/import/mapping.yaml"); err == nil {
+		f.Add("mapping.yaml", b)
+	}
 	f.Fuzz(func(t *testing.T, name string, b []byte) {
+		defer fuzzkit.Guard(t)()
 		m, err := ParseMapping(name, b)
-		if err == nil {
-			m.match([]string{"a.shp"})
+		if err != nil {
+			if !hasHan(err.Error()) {
+				t.Fatalf("error %q is not Chinese", err)
+			}
+			return
+		}
+		if err := m.check(); err != nil {
+			t.Fatalf("accepted mapping fails its check: %v", err)
+		}
+		for _, keys := range [][]string{{"a.shp"}, {"units.zip/shp/管控单元.shp", "units.zip", "shp/管控单元.shp", "管控单元.shp", "管控单元"}, {"[", "*", ""}} {
+			m.match(keys)
 		}
 	})
 }

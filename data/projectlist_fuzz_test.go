@@ -11,6 +11,7 @@ import (
 
 	"github.com/sanxian/sanxian/batch"
 	"github.com/sanxian/sanxian/crs"
+	"github.com/sanxian/sanxian/internal/fuzzkit"
 )
 
 // FuzzProjectListCSV reads arbitrary bytes as a CSV list: it must never
@@ -36,6 +37,7 @@ func FuzzProjectListCSV(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, content []byte) {
+		defer fuzzkit.Guard(t)()
 		l, err := OpenProjectList("fuzz.csv", bytes.NewReader(content), ListOptions{MaxRows: 50})
 		if err != nil {
 			var le *ListError
@@ -114,6 +116,7 @@ func FuzzProjectListRow(f *testing.F) {
 		f.Add(c[0], c[1], c[2], c[3], c[4], c[5], c[6], s.crs)
 	}
 	f.Fuzz(func(t *testing.T, lon, lat, x, y, wktText, buf, crsCell string, which uint8) {
+		defer fuzzkit.Guard(t)()
 		c, err := crs.Parse(fuzzCRS[int(which)%len(fuzzCRS)])
 		if err != nil {
 			t.Fatal(err)

@@ -486,6 +486,14 @@ func parseZippedShapefile(b []byte, c crs.CRS) (orb.Geometry, error) {
 		c = pc
 	}
 	if dbf := sibling(".dbf"); dbf != nil {
+		// The importer's reader first: it checks the header's record
+		// count and field lengths against the file without allocating
+		// for them, which go-shapefile does not (a 106-byte .dbf
+		// claiming billions of records, or a few thousand zero-length
+		// fields over many one-byte records, would exhaust memory).
+		if _, err := impParseDBF(dbf); err != nil {
+			return nil, siteErr(CodeMalformedFile, 0, "shapefile 的属性表（.dbf）已损坏：%s。", clip(err.Error()))
+		}
 		opts := &shapefile.ReadDBFOptions{SkipBrokenFields: true, Charset: cpgCharset(sibling(".cpg"))}
 		if _, err := shapefile.ReadDBF(bytes.NewReader(dbf), int64(len(dbf)), opts); err != nil {
 			return nil, siteErr(CodeMalformedFile, 0, "shapefile 的属性表（.dbf）无法读取：%s。", clip(err.Error()))
@@ -517,6 +525,9 @@ func parseZippedShapefile(b []byte, c crs.CRS) (orb.Geometry, error) {
 	return convertSite(g, nil)(c)
 }
 
+// readSHP reads a .shp with go-shapefile; a record may not claim more
+// bytes than the file has (the library allocates the claimed length
+// before reading it), and a panic in the library is an error.
 func readSHP(b []byte) (s *shapefile.SHP, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -524,7 +535,7 @@ func readSHP(b []byte) (s *shapefile.SHP, err error) {
 		}
 	}()
 	return shapefile.ReadSHP(bytes.NewReader(b), int64(len(b)), &shapefile.ReadSHPOptions{
-		MaxParts: 10_000, MaxPoints: MaxSiteVertices, MaxRecordSize: MaxSiteUncompressed,
+		MaxParts: 10_000, MaxPoints: MaxSiteVertices, MaxRecordSize: max(min(MaxSiteUncompressed, len(b)), 4),
 	})
 }
 

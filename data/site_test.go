@@ -16,8 +16,6 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/sanxian/sanxian/crs"
-
-	"github.com/sanxian/sanxian/geo"
 )
 
 var updateSite = flag.Bool("update-site", false, "rewrite the generated site fixtures under testdata/ (site.kmz, site_gbk.zip)")
@@ -99,7 +97,7 @@ func shapefileZip(t testing.TB, ring orb.Ring, prj, cpg string) []byte {
 	return zipOf(t, files)
 }
 
-func readFixture(t *testing.T, name string) []byte {
+func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
@@ -216,29 +214,6 @@ func TestParseSiteFileErrors(t *testing.T) {
 			}
 		})
 	}
-}
-
-func FuzzParseSiteFile(f *testing.F) {
-	for _, name := range []string{"site.kml", "multi.kml", "site.geojson", "site.csv", "site.kmz", "site_gbk.zip"} {
-		b, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(name, b)
-	}
-	f.Fuzz(func(t *testing.T, name string, b []byte) {
-		g, err := ParseSiteFile(name, b)
-		if err != nil {
-			var se *SiteFileError
-			if !errors.As(err, &se) {
-				t.Fatalf("error of type %T: %v", err, err)
-			}
-			return
-		}
-		if geo.CountVertices(g) > MaxSiteVertices {
-			t.Fatalf("%d vertices", geo.CountVertices(g))
-		}
-	})
 }
 
 // A shapefile in a CGCS2000 Gauss-Krüger zone is converted with its .prj;

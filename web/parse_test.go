@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sanxian/sanxian/geo"
+	"github.com/sanxian/sanxian/internal/fuzzkit"
 )
 
 func TestParseWKT(t *testing.T) {
@@ -129,20 +130,22 @@ func TestParseGeoJSONErrors(t *testing.T) {
 	}
 }
 
-// FuzzParseWKT: no panics, only API errors, and whatever parses survives
-// a round trip through the WKT encoder.
+// FuzzParseWKT: no panics, only 4xx API errors in Chinese, finite
+// positions, and whatever parses survives a round trip through the WKT
+// encoder.
 func FuzzParseWKT(f *testing.F) {
 	for _, s := range []string{"POINT(1 2)", "MULTIPOINT(1 2,3 4)", "LINESTRING(1 2,3 4)", "POLYGON((0 0,1 0,1 1,0 0))",
 		"MULTIPOLYGON(((0 0,1 0,1 1,0 0)),((5 5,6 5,6 6,5 5)))", "MULTILINESTRING((1 2,3 4))", "SRID=4490;POINT(1 2)", "POLYGON EMPTY", "POINT(1e5 -2.5)"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		defer fuzzkit.Guard(t)()
 		g, err := ParseWKT(s)
 		if err != nil {
-			_, ok := asAPIError(err)
-			require.True(t, ok, "error of type %T: %v", err, err)
+			requireAPIError(t, s, err)
 			return
 		}
+		requireFinite(t, s, g)
 		again, err := ParseWKT(wkt.MarshalString(g))
 		if err != nil {
 			// orb writes empty members its own way; only non-empty
@@ -156,19 +159,21 @@ func FuzzParseWKT(f *testing.F) {
 	})
 }
 
-// FuzzParseGeoJSON: no panics, only API errors, and a round trip.
+// FuzzParseGeoJSON: no panics, only 4xx API errors in Chinese, finite
+// positions, and a round trip.
 func FuzzParseGeoJSON(f *testing.F) {
 	for _, s := range []string{`{"type":"Point","coordinates":[1,2]}`, `{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}`,
 		`{"type":"MultiLineString","coordinates":[[[0,0],[1,1]]]}`, `{"type":"Feature"}`, `{"type":"Point","coordinates":[1]}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		defer fuzzkit.Guard(t)()
 		g, err := ParseGeoJSON(b)
 		if err != nil {
-			_, ok := asAPIError(err)
-			require.True(t, ok, "error of type %T: %v", err, err)
+			requireAPIError(t, string(b), err)
 			return
 		}
+		requireFinite(t, string(b), g)
 		out, err := geojson.NewGeometry(g).MarshalJSON()
 		require.NoError(t, err)
 		again, err := ParseGeoJSON(out)
