@@ -71,6 +71,7 @@ type config struct {
 	seed         uint64
 	pool         int
 	industries   []string
+	layers       []string
 	warmup       time.Duration
 	sample       time.Duration
 	maxGrowthPct float64
@@ -81,7 +82,7 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c config
-	var industries string
+	var industries, layers string
 	fs.StringVar(&c.base, "url", "http://127.0.0.1:18080", "server base URL (loopback only)")
 	fs.DurationVar(&c.duration, "duration", 60*time.Second, "how long to run (at most 30m)")
 	fs.IntVar(&c.concurrency, "concurrency", 0, "requests in flight (closed loop); 0 = 4× the server's GOMAXPROCS")
@@ -90,6 +91,7 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the generated sites")
 	fs.IntVar(&c.pool, "pool", 2000, "distinct sites per class, cycled through")
 	fs.StringVar(&industries, "industries", "C2614,I6450,C1713,D4411,C3311,K7010", "industry codes to cycle through (GB/T 4754)")
+	fs.StringVar(&layers, "layers", "", "geometry only: restrict the checks to these layer ids (comma list), no project and no verdict")
 	fs.DurationVar(&c.warmup, "warmup", 10*time.Second, "memory: samples before this are warm-up, not judged")
 	fs.DurationVar(&c.sample, "sample", 2*time.Second, "memory: sampling interval")
 	fs.Float64Var(&c.maxGrowthPct, "max-heap-growth", 25, "memory: the leak verdict's limit on heap growth after warm-up, in %")
@@ -123,6 +125,11 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	if len(c.industries) == 0 {
 		return c, errors.New("-industries: at least one code")
 	}
+	for _, s := range strings.Split(layers, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			c.layers = append(c.layers, s)
+		}
+	}
 	return c, nil
 }
 
@@ -153,7 +160,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if c.concurrency == 0 {
 		c.concurrency = 4 * max(1, int(first.gomaxprocs))
 	}
-	gen, err := newGenerator(c.seed, c.industries)
+	gen, err := newGenerator(c.seed, c.industries, c.layers)
 	if err != nil {
 		fmt.Fprintln(stderr, "loadtest:", err)
 		return 1
@@ -561,6 +568,7 @@ func isLoopback(host string) bool {
 type generator struct {
 	seed       uint64
 	industries []string
+	layers     []string // non-empty: geometry-only checks of these layers
 	districts  []district
 	bound      orb.Bound
 }
@@ -570,12 +578,12 @@ type district struct {
 	shape orb.MultiPolygon
 }
 
-func newGenerator(seed uint64, industries []string) (*generator, error) {
+func newGenerator(seed uint64, industries, layers []string) (*generator, error) {
 	fc, err := sampleDistricts()
 	if err != nil {
 		return nil, fmt.Errorf("the sample's districts: %w", err)
 	}
-	g := &generator{seed: seed, industries: industries}
+	g := &generator{seed: seed, industries: industries, layers: layers}
 	for i, f := range fc.Features {
 		shape := asMulti(f.Geometry)
 		if shape == nil {
@@ -710,7 +718,8 @@ func (g *generator) polygon(rng *rand.Rand) orb.Polygon {
 var constructions = []string{"新建", "扩建", "改建"}
 
 // targets returns the class's requests: n sites from the seed, each with
-// an industry and a construction type.
+// an industry and a construction type, or, with layers, geometry-only
+// checks of those layers.
 func (g *generator) targets(base, class string, n int) []vegeta.Target {
 	salt := map[string]uint64{"point": 1, "line": 2, "polygon": 3}[class]
 	rng := rand.New(rand.NewPCG(g.seed, salt))
@@ -722,8 +731,13 @@ func (g *generator) targets(base, class string, n int) []vegeta.Target {
 		switch class {
 		case "point":
 			p := g.point(rng)
-			q := url.Values{"lon": {strconv.FormatFloat(p[0], 'f', 6, 64)}, "lat": {strconv.FormatFloat(p[1], 'f', 6, 64)},
-				"industry": {industry}, "construction": {construction}}
+			q := url.Values{"lon": {strconv.FormatFloat(p[0], 'f', 6, 64)}, "lat": {strconv.FormatFloat(p[1], 'f', 6, 64)}}
+			if len(g.layers) > 0 {
+				q.Set("layers", strings.Join(g.layers, ","))
+			} else {
+				q.Set("industry", industry)
+				q.Set("construction", construction)
+			}
 			out[i] = vegeta.Target{Method: http.MethodGet, URL: base + "/api/v1/check?" + q.Encode(), Header: header}
 			continue
 		case "line":
@@ -731,7 +745,11 @@ func (g *generator) targets(base, class string, n int) []vegeta.Target {
 		default:
 			geom = g.polygon(rng)
 		}
-		body, _ := json.Marshal(map[string]any{"geometry": geoJSON(geom), "industry": industry, "construction": construction})
+		req := map[string]any{"geometry": geoJSON(geom), "industry": industry, "construction": construction}
+		if len(g.layers) > 0 {
+			req = map[string]any{"geometry": geoJSON(geom), "layers": g.layers}
+		}
+		body, _ := json.Marshal(req)
 		out[i] = vegeta.Target{Method: http.MethodPost, URL: base + "/api/v1/check", Body: body, Header: header}
 	}
 	return out

@@ -190,11 +190,24 @@ func TestJudgeMemory(t *testing.T) {
 	}
 }
 
+// With -layers the checks are geometry only: the layers, no project.
+func TestGeneratorLayers(t *testing.T) {
+	g, err := newGenerator(7, []string{"C2614"}, []string{"districts", "control_units"})
+	require.NoError(t, err)
+	pt := g.targets("http://127.0.0.1:1", "point", 1)[0]
+	assert.Contains(t, pt.URL, "layers=districts%2Ccontrol_units")
+	assert.NotContains(t, pt.URL, "industry")
+	var body map[string]any
+	require.NoError(t, json.Unmarshal(g.targets("http://127.0.0.1:1", "polygon", 1)[0].Body, &body))
+	assert.Equal(t, []any{"districts", "control_units"}, body["layers"])
+	assert.NotContains(t, body, "industry")
+}
+
 // The generated sites are what the documentation says: lines of 1–30 km
 // and polygons of 1–100 ha (±the 32-gon's shape), ending inside
 // districts, and the same for the same seed.
 func TestGeneratorSites(t *testing.T) {
-	g, err := newGenerator(7, []string{"C2614"})
+	g, err := newGenerator(7, []string{"C2614"}, nil)
 	require.NoError(t, err)
 	for _, class := range []string{"line", "polygon", "point"} {
 		a, b := g.targets("http://127.0.0.1:1", class, 200), g.targets("http://127.0.0.1:1", class, 20)
