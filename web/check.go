@@ -89,7 +89,7 @@ func (s *Server) runCheck(c *gin.Context, req admission.CheckRequest) {
 		s.fail(c, fmt.Errorf("encode answer: %w", err))
 		return
 	}
-	if s.cfg.Reports != nil {
+	if s.cfg.Reports != nil && s.cfg.Reports.Recorder != nil {
 		body = s.recordCheck(c, req, res, body)
 	}
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)

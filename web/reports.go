@@ -36,6 +36,8 @@ type ReportStore interface {
 // before it is answered, and GET /api/v1/reports/{id} looks records up.
 // Config.Reports nil: checks carry no report_id and R ids answer 503
 // reports_disabled (B ids of batch rows still resolve through Batches).
+// A nil Recorder (sanxian serve --reports off) records nothing: checks
+// carry no report_id, records stored before still resolve.
 type Reports struct {
 	Recorder ReportRecorder
 	Store    ReportStore

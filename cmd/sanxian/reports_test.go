@@ -159,3 +159,36 @@ func TestReportsSharedByReplicas(t *testing.T) {
 	require.NotNil(t, r.Reproduced.Same)
 	assert.True(t, *r.Reproduced.Same, r.Reproduced.Message)
 }
+
+// With --reports off checks are answered without a report id; a report
+// recorded before, on the same state directory, still resolves; a bad
+// value is refused.
+func TestReportsOff(t *testing.T) {
+	state := t.TempDir()
+	const check = "/api/v1/check?lon=106.569&lat=29.553&industry=C2614"
+	on := startServe(t, "--state-dir", state)
+	code, body := call(t, http.DefaultClient, "GET", on.base+check, "")
+	require.Equal(t, http.StatusOK, code, "%s", body)
+	var first struct {
+		ReportID string `json:"report_id"`
+	}
+	require.NoError(t, json.Unmarshal(body, &first))
+	require.NotEmpty(t, first.ReportID)
+	require.Zero(t, on.stop(t))
+
+	off := startServe(t, "--state-dir", state, "--reports", "off")
+	res, err := http.Get(off.base + check)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	var answer map[string]any
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&answer))
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	assert.NotContains(t, answer, "report_id")
+	assert.NotContains(t, answer, "report_warning", "not recording is not a failure to record")
+	assert.Empty(t, res.Header.Get("X-Report-ID"))
+	assert.Equal(t, first.ReportID, getReport(t, off.base, first.ReportID).ID)
+
+	c, _, errOut := runCmd(t, "serve", "--reports", "maybe")
+	assert.Equal(t, 2, c)
+	assert.Contains(t, errOut, "--reports")
+}

@@ -37,6 +37,9 @@ type serveConfig struct {
 	// AdminTokenFile is where the admin token was read from, if a file.
 	AdminTokenFile string
 	Conn           connTimeouts
+	// Reports records every check under a report id (--reports on, the
+	// default); off answers checks without ids.
+	Reports bool
 }
 
 const serveUsage = `用法：sanxian serve [参数]
@@ -94,6 +97,9 @@ const serveUsage = `用法：sanxian serve [参数]
 
 报告编号：每次核查先登记到上述任务库（SQLite 或 PostgreSQL）再回答，回答带 report_id；
 单次核查的记录永久保存，GET /api/v1/reports/{编号} 查询并按当前数据版本复核。
+  --reports on|off     是否登记单次核查，默认 on（SANXIAN_REPORTS）；登记要等记录落盘，
+                       吞吐量约为不登记时的三分之一到一半（见 docs/reports.md）；off 时回答不带报告编号，
+                       GET /api/v1/reports/{编号} 仍可查询批量筛查行与以前登记的记录
 `
 
 // parseServe reads flags with environment fallbacks.
@@ -123,6 +129,8 @@ func parseServe(args []string) (serveConfig, error) {
 	fs.StringVar(&rateLimit, "rate-limit", envOr("SANXIAN_RATE_LIMIT", "0"), "")
 	fs.StringVar(&rateBurst, "rate-burst", envOr("SANXIAN_RATE_BURST", "0"), "")
 	fs.StringVar(&trustedProxies, "trusted-proxies", envOr("SANXIAN_TRUSTED_PROXIES", ""), "")
+	reports := envOr("SANXIAN_REPORTS", "on")
+	fs.StringVar(&reports, "reports", reports, "")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -131,6 +139,13 @@ func parseServe(args []string) (serveConfig, error) {
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("多余的参数 %q", fs.Args())
+	}
+	switch reports {
+	case "on":
+		c.Reports = true
+	case "off":
+	default:
+		return c, fmt.Errorf("--reports：%q 应为 on 或 off", reports)
 	}
 	var err error
 	if c.Web.MaxBodyBytes, err = parseSize(maxBody); err != nil {
@@ -357,9 +372,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// writer; closed after the server (deferred later, runs first) so
 	// that checks in flight are recorded.
 	commits := newCommitMetrics()
-	recorder := report.NewRecorder(jobs, report.RecorderOptions{}, commits.observe)
-	defer recorder.Close()
-	cfg.Web.Reports = &web.Reports{Recorder: recorder, Store: jobs}
+	cfg.Web.Reports = &web.Reports{Store: jobs}
+	if cfg.Reports {
+		recorder := report.NewRecorder(jobs, report.RecorderOptions{}, commits.observe)
+		defer recorder.Close()
+		cfg.Web.Reports.Recorder = recorder
+	}
 	handler := web.New(&store, cfg.Web, log)
 	handler.Registry().MustRegister(commits.entries, commits.duration, commits.failed)
 	srv := &http.Server{
