@@ -123,7 +123,7 @@ func newPartitionLayer(l *Layer, ok []bool, workers int) *partitionLayer {
 		if ok != nil && !ok[i] {
 			continue
 		}
-		mp := asMultiPolygon(f.Geometry)
+		mp := geo.AsMultiPolygon(f.Geometry)
 		if len(mp) == 0 {
 			continue
 		}
@@ -147,16 +147,6 @@ func newPartitionLayer(l *Layer, ok []bool, workers int) *partitionLayer {
 // edge).
 func overlapping(a, b orb.Bound) bool {
 	return a.Min[0] < b.Max[0] && b.Min[0] < a.Max[0] && a.Min[1] < b.Max[1] && b.Min[1] < a.Max[1]
-}
-
-func asMultiPolygon(g orb.Geometry) orb.MultiPolygon {
-	switch g := g.(type) {
-	case orb.Polygon:
-		return orb.MultiPolygon{g}
-	case orb.MultiPolygon:
-		return g
-	}
-	return nil
 }
 
 func finiteBound(b orb.Bound) bool {

@@ -170,7 +170,7 @@ func naivePartition(tb testing.TB, units, districts admission.Layer) float64 {
 			if !a.Geometry.Bound().Intersects(c.Geometry.Bound()) {
 				continue
 			}
-			res, err := geo.Overlay(geo.Intersection, asMP(a.Geometry), asMP(c.Geometry))
+			res, err := geo.Overlay(geo.Intersection, geo.AsMultiPolygon(a.Geometry), geo.AsMultiPolygon(c.Geometry))
 			require.NoError(tb, err)
 			total += geo.Area(res)
 		}
@@ -179,10 +179,10 @@ func naivePartition(tb testing.TB, units, districts admission.Layer) float64 {
 		var cover []orb.MultiPolygon
 		for _, u := range units.Features {
 			if d.Geometry.Bound().Intersects(u.Geometry.Bound()) {
-				cover = append(cover, asMP(u.Geometry))
+				cover = append(cover, geo.AsMultiPolygon(u.Geometry))
 			}
 		}
-		res, err := geo.Overlay(geo.Difference, asMP(d.Geometry), cover...)
+		res, err := geo.Overlay(geo.Difference, geo.AsMultiPolygon(d.Geometry), cover...)
 		require.NoError(tb, err)
 		total += geo.Area(res)
 	}
@@ -190,23 +190,12 @@ func naivePartition(tb testing.TB, units, districts admission.Layer) float64 {
 		var cover []orb.MultiPolygon
 		for _, d := range districts.Features {
 			if d.Geometry.Bound().Intersects(u.Geometry.Bound()) {
-				cover = append(cover, asMP(d.Geometry))
+				cover = append(cover, geo.AsMultiPolygon(d.Geometry))
 			}
 		}
-		res, err := geo.Overlay(geo.Difference, asMP(u.Geometry), cover...)
+		res, err := geo.Overlay(geo.Difference, geo.AsMultiPolygon(u.Geometry), cover...)
 		require.NoError(tb, err)
 		total += geo.Area(res)
 	}
 	return total
-}
-
-// asMP is a polygon feature's geometry as a multipolygon.
-func asMP(g orb.Geometry) orb.MultiPolygon {
-	switch g := g.(type) {
-	case orb.Polygon:
-		return orb.MultiPolygon{g}
-	case orb.MultiPolygon:
-		return g
-	}
-	return nil
 }

@@ -146,7 +146,7 @@ func requireImported(t *testing.T, im *Import) {
 			if ft.Geometry == nil {
 				t.Fatalf("%s/%s: no geometry passed validation", l.ID, ft.ID)
 			}
-			eachListPoint(ft.Geometry, func(p orb.Point) {
+			geo.EachPoint(ft.Geometry, func(p orb.Point) {
 				if !(p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90) {
 					t.Fatalf("%s/%s: position %v passed validation", l.ID, ft.ID, p)
 				}

@@ -30,6 +30,7 @@ import (
 
 	"github.com/sanxian/sanxian/batch"
 	"github.com/sanxian/sanxian/crs"
+	"github.com/sanxian/sanxian/geo"
 )
 
 // Project list error codes (ListError.Code), stable for programs.
@@ -1107,7 +1108,7 @@ func (h *listHeader) wktConvErr(r listRecord, rc rowCRS, err error) *batch.RowEr
 // CGCS2000, or as given when it could not be converted from degrees.
 func (h *listHeader) checkWKTRange(r listRecord, g orb.Geometry, rc rowCRS) *batch.RowError {
 	out, swapped, metres := false, true, false
-	eachListPoint(g, func(p orb.Point) {
+	geo.EachPoint(g, func(p orb.Point) {
 		if !inRange(p[0], chinaMinLon, chinaMaxLon) || !inRange(p[1], chinaMinLat, chinaMaxLat) {
 			out = true
 		}
@@ -1157,45 +1158,6 @@ func (h *listHeader) parseWKTCell(r listRecord, text string) (g orb.Geometry, sr
 		return bad()
 	}
 	return g, srid, nil
-}
-
-// eachListPoint calls fn for every position of g.
-func eachListPoint(g orb.Geometry, fn func(orb.Point)) {
-	switch g := g.(type) {
-	case orb.Point:
-		fn(g)
-	case orb.MultiPoint:
-		for _, p := range g {
-			fn(p)
-		}
-	case orb.LineString:
-		for _, p := range g {
-			fn(p)
-		}
-	case orb.Ring:
-		for _, p := range g {
-			fn(p)
-		}
-	case orb.MultiLineString:
-		for _, l := range g {
-			eachListPoint(l, fn)
-		}
-	case orb.Polygon:
-		for _, l := range g {
-			eachListPoint(l, fn)
-		}
-	case orb.MultiPolygon:
-		for _, p := range g {
-			eachListPoint(p, fn)
-		}
-	case orb.Collection:
-		for _, c := range g {
-			eachListPoint(c, fn)
-		}
-	case orb.Bound:
-		fn(g.Min)
-		fn(g.Max)
-	}
 }
 
 // ---- CSV ----

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sanxian/sanxian/batch"
 	"github.com/sanxian/sanxian/crs"
+	"github.com/sanxian/sanxian/geo"
 	"github.com/sanxian/sanxian/internal/fuzzkit"
 )
 
@@ -140,7 +141,7 @@ func FuzzProjectListRow(f *testing.F) {
 		if r.Geometry == nil {
 			t.Fatal("no geometry and no error")
 		}
-		eachListPoint(r.Geometry, func(p orb.Point) {
+		geo.EachPoint(r.Geometry, func(p orb.Point) {
 			if !inRange(p[0], chinaMinLon, chinaMaxLon) || !inRange(p[1], chinaMinLat, chinaMaxLat) {
 				t.Fatalf("point %v outside China accepted", p)
 			}

@@ -29,6 +29,7 @@ import (
 
 	"github.com/sanxian/sanxian/batch"
 	"github.com/sanxian/sanxian/crs"
+	"github.com/sanxian/sanxian/geo"
 )
 
 // readListFile opens a list and reads all its rows; err is Open's or the
@@ -1007,8 +1008,8 @@ func assertListNearDeg(t *testing.T, want, got orb.Geometry, tol float64) {
 	require.NotNil(t, got)
 	require.Equal(t, want.GeoJSONType(), got.GeoJSONType())
 	var w, g []orb.Point
-	eachListPoint(want, func(p orb.Point) { w = append(w, p) })
-	eachListPoint(got, func(p orb.Point) { g = append(g, p) })
+	geo.EachPoint(want, func(p orb.Point) { w = append(w, p) })
+	geo.EachPoint(got, func(p orb.Point) { g = append(g, p) })
 	require.Len(t, g, len(w))
 	for i := range w {
 		assert.InDelta(t, w[i][0], g[i][0], tol, "point %d lon: got %v, want %v", i, g[i], w[i])

@@ -72,7 +72,7 @@ func requireSite(t *testing.T, g orb.Geometry, converted bool) {
 	if !converted {
 		return
 	}
-	eachListPoint(g, func(p orb.Point) {
+	geo.EachPoint(g, func(p orb.Point) {
 		if !(p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90) {
 			t.Fatalf("converted position %v is not lon/lat", p)
 		}
@@ -171,7 +171,7 @@ func FuzzParseCoordinateText(f *testing.F) {
 			}
 			return
 		}
-		eachListPoint(g, func(p orb.Point) {
+		geo.EachPoint(g, func(p orb.Point) {
 			if !(p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90) {
 				t.Fatalf("position %v is not lon/lat", p)
 			}
@@ -241,7 +241,7 @@ func FuzzCoordinateTextRoundTrip(f *testing.F) {
 			t.Fatalf("%q: %v", text, err)
 		}
 		var got []orb.Point
-		eachListPoint(g, func(p orb.Point) { got = append(got, p) })
+		geo.EachPoint(g, func(p orb.Point) { got = append(got, p) })
 		if len(got) != len(pts) {
 			t.Fatalf("%q: got %v, want %v", text, got, pts)
 		}

@@ -279,3 +279,43 @@ func (d densifier) points(pts []orb.Point) []orb.Point {
 	}
 	return out
 }
+
+// EachPoint calls fn with every position of g in order: a point, the
+// points of a multipoint, the vertices of lines and rings (a ring's
+// closing vertex included), the members of a collection, a bound's two
+// corners. Other types give nothing.
+func EachPoint(g orb.Geometry, fn func(orb.Point)) {
+	switch g := g.(type) {
+	case orb.Point:
+		fn(g)
+	case orb.MultiPoint:
+		for _, p := range g {
+			fn(p)
+		}
+	case orb.Bound:
+		fn(g.Min)
+		fn(g.Max)
+	case orb.Collection:
+		for _, x := range g {
+			EachPoint(x, fn)
+		}
+	default:
+		eachPath(g, func(pts []orb.Point) {
+			for _, p := range pts {
+				fn(p)
+			}
+		})
+	}
+}
+
+// AsMultiPolygon returns a polygon as a multipolygon of one, a
+// multipolygon as is, and nil for anything else.
+func AsMultiPolygon(g orb.Geometry) orb.MultiPolygon {
+	switch g := g.(type) {
+	case orb.Polygon:
+		return orb.MultiPolygon{g}
+	case orb.MultiPolygon:
+		return g
+	}
+	return nil
+}

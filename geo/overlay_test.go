@@ -65,3 +65,20 @@ func TestOverlayUnionGrid(t *testing.T) {
 		assert.InDelta(t, 1, math.Abs(planar.Area(h)), 1e-12)
 	}
 }
+
+// EachPoint visits every position once, in order; AsMultiPolygon wraps a
+// polygon and refuses non-areal geometry.
+func TestEachPointAndAsMultiPolygon(t *testing.T) {
+	poly := orb.Polygon{{{0, 0}, {1, 0}, {1, 1}, {0, 0}}, {{0.2, 0.1}, {0.5, 0.1}, {0.5, 0.3}, {0.2, 0.1}}}
+	var got []orb.Point
+	collect := func(p orb.Point) { got = append(got, p) }
+	EachPoint(orb.Collection{orb.Point{9, 9}, orb.MultiPoint{{1, 2}, {3, 4}}, orb.LineString{{5, 6}, {7, 8}}, poly, orb.Bound{Min: orb.Point{-1, -2}, Max: orb.Point{3, 4}}}, collect)
+	want := []orb.Point{{9, 9}, {1, 2}, {3, 4}, {5, 6}, {7, 8}}
+	want = append(append(want, poly[0]...), poly[1]...)
+	want = append(want, orb.Point{-1, -2}, orb.Point{3, 4})
+	assert.Equal(t, want, got)
+
+	assert.Equal(t, orb.MultiPolygon{poly}, AsMultiPolygon(poly))
+	assert.Equal(t, orb.MultiPolygon{poly, poly}, AsMultiPolygon(orb.MultiPolygon{poly, poly}))
+	assert.Nil(t, AsMultiPolygon(orb.LineString{{0, 0}, {1, 1}}))
+}

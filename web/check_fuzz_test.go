@@ -8,6 +8,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/sanxian/sanxian/geo"
 	"github.com/sanxian/sanxian/internal/fuzzkit"
 )
 
@@ -36,42 +37,11 @@ func hasHan(s string) bool {
 func requireFinite(t *testing.T, in string, g orb.Geometry) {
 	t.Helper()
 	bad := false
-	visit(g, func(p orb.Point) {
+	geo.EachPoint(g, func(p orb.Point) {
 		bad = bad || math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0)
 	})
 	if bad {
 		t.Fatalf("%q: non-finite position in %v", in, g)
-	}
-}
-
-func visit(g orb.Geometry, fn func(orb.Point)) {
-	switch g := g.(type) {
-	case orb.Point:
-		fn(g)
-	case orb.MultiPoint:
-		for _, p := range g {
-			fn(p)
-		}
-	case orb.LineString:
-		for _, p := range g {
-			fn(p)
-		}
-	case orb.MultiLineString:
-		for _, l := range g {
-			visit(l, fn)
-		}
-	case orb.Ring:
-		for _, p := range g {
-			fn(p)
-		}
-	case orb.Polygon:
-		for _, r := range g {
-			visit(r, fn)
-		}
-	case orb.MultiPolygon:
-		for _, p := range g {
-			visit(p, fn)
-		}
 	}
 }
 

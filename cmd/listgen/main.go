@@ -23,6 +23,7 @@ import (
 
 	"github.com/sanxian/sanxian/admission"
 	"github.com/sanxian/sanxian/data"
+	"github.com/sanxian/sanxian/geo"
 )
 
 func main() {
@@ -83,21 +84,11 @@ func (g *generator) inside(rng *rand.Rand) orb.Point {
 	for {
 		p := orb.Point{g.bound.Min[0] + rng.Float64()*(g.bound.Max[0]-g.bound.Min[0]), g.bound.Min[1] + rng.Float64()*(g.bound.Max[1]-g.bound.Min[1])}
 		for _, j := range g.d.FeaturesIn(admission.LayerDistricts, orb.Bound{Min: p, Max: p}) {
-			if planar.MultiPolygonContains(asMulti(l.Features[j].Geometry), p) {
+			if planar.MultiPolygonContains(geo.AsMultiPolygon(l.Features[j].Geometry), p) {
 				return p
 			}
 		}
 	}
-}
-
-func asMulti(g orb.Geometry) orb.MultiPolygon {
-	switch t := g.(type) {
-	case orb.Polygon:
-		return orb.MultiPolygon{t}
-	case orb.MultiPolygon:
-		return t
-	}
-	return nil
 }
 
 // row returns the cells of row i.

@@ -57,6 +57,7 @@ import (
 
 	"github.com/sanxian/sanxian/admission"
 	"github.com/sanxian/sanxian/data"
+	"github.com/sanxian/sanxian/geo"
 )
 
 func main() { os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)) }
@@ -585,7 +586,7 @@ func newGenerator(seed uint64, industries, layers []string) (*generator, error) 
 	}
 	g := &generator{seed: seed, industries: industries, layers: layers}
 	for i, f := range fc.Features {
-		shape := asMulti(f.Geometry)
+		shape := geo.AsMultiPolygon(f.Geometry)
 		if shape == nil {
 			return nil, fmt.Errorf("the sample's districts: feature #%d is a %s", i, f.Geometry.GeoJSONType())
 		}
@@ -658,16 +659,6 @@ func (g *generator) point(rng *rand.Rand) orb.Point {
 			return p
 		}
 	}
-}
-
-func asMulti(g orb.Geometry) orb.MultiPolygon {
-	switch t := g.(type) {
-	case orb.Polygon:
-		return orb.MultiPolygon{t}
-	case orb.MultiPolygon:
-		return t
-	}
-	return nil
 }
 
 // offset moves p by east and north metres (local flat approximation,
