@@ -115,7 +115,7 @@ func startServe(t *testing.T, args ...string) *server {
 		}
 		s.base = "http://" + m[1]
 		return true
-	}, 30*time.Second, 10*time.Millisecond, "no listening line; stderr: %s", s.stderr.String())
+	}, 90*time.Second, 10*time.Millisecond, "no listening line; stderr: %s", s.stderr.String())
 	return s
 }
 
