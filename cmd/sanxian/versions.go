@@ -182,11 +182,11 @@ func (ds *datasets) open(id string, serve bool) (*admission.Dataset, error) {
 	return c.Open(opts)
 }
 
-// backgroundOpts are the options of a load next to serving: the full
-// validation, all of it on the calling goroutine (see background).
+// backgroundOpts are the options of a load next to serving: all the work
+// on the calling goroutine (see background).
 func (ds *datasets) backgroundOpts() admission.Options {
 	opts := ds.opts
-	opts.FullValidation, opts.Workers = true, 1
+	opts.Workers = 1
 	return opts
 }
 
