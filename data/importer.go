@@ -1283,22 +1283,8 @@ func impRound(g orb.Geometry) orb.Geometry {
 		return orb.Point{r1(g[0]), r1(g[1])}
 	case orb.MultiPoint:
 		round(g)
-	case orb.LineString:
-		round(g)
-	case orb.MultiLineString:
-		for _, l := range g {
-			round(l)
-		}
-	case orb.Polygon:
-		for _, r := range g {
-			round(r)
-		}
-	case orb.MultiPolygon:
-		for _, p := range g {
-			for _, r := range p {
-				round(r)
-			}
-		}
+	default:
+		geo.EachPath(g, round)
 	}
 	return g
 }

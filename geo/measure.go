@@ -109,12 +109,14 @@ func AreaPerimeter(g orb.Geometry) (area, perimeter float64) {
 // length 0.
 func Length(g orb.Geometry) float64 {
 	s := 0.0
-	eachPath(g, func(pts []orb.Point) { s += lineLength(pts) })
+	EachPath(g, func(pts []orb.Point) { s += lineLength(pts) })
 	return s
 }
 
-// eachPath calls fn with every line and every ring of g, in order.
-func eachPath(g orb.Geometry, fn func(pts []orb.Point)) {
+// EachPath calls fn with every line and every ring of g, in order (the
+// members of a collection included); points give nothing. fn may change
+// the positions in place.
+func EachPath(g orb.Geometry, fn func(pts []orb.Point)) {
 	switch g := g.(type) {
 	case orb.LineString:
 		fn(g)
@@ -136,7 +138,7 @@ func eachPath(g orb.Geometry, fn func(pts []orb.Point)) {
 		}
 	case orb.Collection:
 		for _, x := range g {
-			eachPath(x, fn)
+			EachPath(x, fn)
 		}
 	}
 }
@@ -300,7 +302,7 @@ func EachPoint(g orb.Geometry, fn func(orb.Point)) {
 			EachPoint(x, fn)
 		}
 	default:
-		eachPath(g, func(pts []orb.Point) {
+		EachPath(g, func(pts []orb.Point) {
 			for _, p := range pts {
 				fn(p)
 			}

@@ -108,7 +108,7 @@ func densifyPolygon(dz densifier, p orb.Polygon) orb.Polygon {
 func planarLength(g orb.Geometry, m metric) float64 {
 	d := densifier{m: m}
 	total := 0.0
-	eachPath(g, func(pts []orb.Point) {
+	EachPath(g, func(pts []orb.Point) {
 		for i := 1; i < len(pts); i++ {
 			total += d.approxLen(pts[i-1], pts[i])
 		}

@@ -66,7 +66,7 @@ func CountVertices(g orb.Geometry) int {
 		return n
 	}
 	n := 0
-	eachPath(g, func(pts []orb.Point) { n += len(pts) })
+	EachPath(g, func(pts []orb.Point) { n += len(pts) })
 	return n
 }
 
