@@ -121,7 +121,11 @@ func TestStateDirReadOnly(t *testing.T) {
 	_, before := resultRows(t, srv.base, id)
 	require.Equal(t, 0, srv.stop(t))
 
-	require.NoError(t, remount(t, dir, size, true))
+	// A file of the stopped server may still be closing (EBUSY for a
+	// read-only remount, seen once in CI): retry for a few seconds.
+	var rerr error
+	require.Eventually(t, func() bool { rerr = remount(t, dir, size, true); return rerr == nil },
+		10*time.Second, 100*time.Millisecond, "remount read-only: %v", rerr)
 	code, stdout, stderr := runCmd(t, "serve", "--addr", "127.0.0.1:0", "--state-dir", dir, "--data", dataset)
 	assert.Equal(t, exitFail, code)
 	assert.NotContains(t, stdout, "正在监听", "it never listens")
