@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
@@ -59,6 +61,52 @@ func TestSQLiteFullAndReadOnly(t *testing.T) {
 	pragma("PRAGMA query_only = OFF")
 	_, err = s.Cancel(ctx, second.ID)
 	assert.NoError(t, err)
+}
+
+// A chunk whose results cannot be recorded because the store is full
+// fails with batch.ErrStorageFull and records nothing: the job's count
+// and results are unchanged and the chunk stays claimed, so with room
+// again the same worker (or, after the lease, another) completes it.
+func TestSQLiteCompleteWhenFull(t *testing.T) {
+	ctx := context.Background()
+	s := sqliteOpener(t)
+	s.db.SetMaxOpenConns(1) // max_page_count is per connection
+	pragma := func(q string) {
+		t.Helper()
+		_, err := s.db.ExecContext(ctx, q)
+		require.NoError(t, err)
+	}
+	job, err := s.Create(ctx, newJob(), rowsOf(400), 200, 0)
+	require.NoError(t, err)
+	c, err := s.Claim(ctx, "w", time.Minute)
+	require.NoError(t, err)
+	require.NotNil(t, c)
+	res, cl := fakeResults(*c)
+	for i := range res { // large enough to need new pages
+		res[i].Evidence = []string{strings.Repeat("证据", 200)}
+	}
+
+	var pages int
+	require.NoError(t, s.db.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages))
+	pragma(fmt.Sprintf("PRAGMA max_page_count = %d", pages))
+	require.ErrorIs(t, s.Complete(ctx, *c, res, cl), batch.ErrStorageFull)
+	j, err := s.Job(ctx, job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 0, j.Done, "nothing of the chunk is counted")
+	stored := 0
+	require.NoError(t, s.Results(ctx, job.ID, 0, 0, func(_ batch.Row, r *batch.Result) error {
+		if r != nil {
+			stored++
+		}
+		return nil
+	}))
+	assert.Zero(t, stored, "no result half-written")
+
+	pragma("PRAGMA max_page_count = 1073741823")
+	require.NoError(t, s.Complete(ctx, *c, res, cl), "the same claim completes with room again")
+	j, err = s.Job(ctx, job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 200, j.Done)
 }
 
 func TestStorageError(t *testing.T) {

@@ -148,7 +148,9 @@ func TestStateDirReadOnly(t *testing.T) {
 // is unchanged, the earlier job's result still downloads, the same after
 // a kill -9 and restart; once there is room again the same upload is
 // accepted and every row is screened exactly once. A disk that fills up
-// while a job runs stalls the job, which resumes with room again.
+// while a job runs loses nothing: the job stalls and resumes with room
+// again (or finishes in room SQLite's log already had) with every row
+// once.
 func TestStateDirFull(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -205,12 +207,29 @@ func TestStateDirFull(t *testing.T) {
 		j, err := getJob(p.base, again)
 		return err == nil && j.Done > 0
 	}, 60*time.Second, 5*time.Millisecond)
+	//
+	// Whether it stalls depends on SQLite's write-ahead log: after a
+	// checkpoint the log file is reused from its start, so writes that fit
+	// in the space it already has succeed on a full disk (durably). So the
+	// test waits for either the runner's storage-full error or the end of
+	// the job, and checks the answers either way; the stall itself is
+	// proved deterministically by batch/sqlstore's
+	// TestSQLiteCompleteWhenFull.
+	logged := len(p.stderr.String())
 	filler = fill(t, dir)
-	require.Eventually(t, func() bool { return strings.Contains(p.stderr.String(), "job store is full: complete") },
-		60*time.Second, 50*time.Millisecond, "the runner did not hit the full disk")
+	full := func() bool { return strings.Contains(p.stderr.String()[logged:], "job store is full") }
+	require.Eventually(t, func() bool {
+		j, err := getJob(p.base, again)
+		return full() || (err == nil && j.Status == "finished")
+	}, 60*time.Second, 50*time.Millisecond, "the job neither stalled nor finished on the full disk:\n%s", p.stderr.String()[logged:])
 	stalled, err := getJob(p.base, again)
 	require.NoError(t, err)
-	t.Logf("stalled at %d of %d rows", stalled.Done, stalled.Total)
+	if full() {
+		t.Logf("stalled at %d of %d rows", stalled.Done, stalled.Total)
+		assert.Contains(t, p.stderr.String()[logged:], "batch chunk failed")
+	} else {
+		t.Logf("finished on the full disk: the write-ahead log had room for all %d rows", stalled.Total)
+	}
 	require.NoError(t, os.Remove(filler))
 	done = waitFinished(t, p.base, again, 120*time.Second)
 	assert.Equal(t, 1500, done.Done)
