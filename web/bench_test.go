@@ -3,10 +3,13 @@ package web
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -44,6 +47,10 @@ func BenchmarkHTTPPointCheck(b *testing.B) {
 		}
 	}
 }
+
+// benchPar sets how many requests BenchmarkHTTPPostCheck's tcp cases
+// keep in flight per CPU.
+var benchPar = flag.Int("bench-par", 1, "BenchmarkHTTPPostCheck/…/tcp: requests in flight per CPU")
 
 // benchTCP makes BenchmarkCheckRecording send real HTTP requests over
 // loopback TCP (keep-alive) instead of calling the handler.
@@ -144,4 +151,98 @@ func cpuTime(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkHTTPPostCheck measures POST /api/v1/check through the whole
+// handler stack (middleware, body decoding, check, encoding) without
+// the network: a GeoJSON point with its assessment, and a point and a
+// 64-vertex parcel (with areas) against named layers.
+func BenchmarkHTTPPostCheck(b *testing.B) {
+	c, err := data.ReadDataset(data.Sample())
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := c.Open(admission.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var store admission.Store
+	store.Replace(d)
+	h := New(&store, Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ring := make([]string, 0, 65)
+	for i := 0; i <= 64; i++ {
+		a := 2 * math.Pi * float64(i%64) / 64
+		ring = append(ring, fmt.Sprintf("[%.6f,%.6f]", 106.55+0.01*math.Cos(a), 29.56+0.008*math.Sin(a)))
+	}
+	// As internal/compare asks: every layer named, so the answer has the
+	// hits and no assessment.
+	const layers = `["districts","control_units","eco_redline","nature_reserves","water_sources","rivers"]`
+	for _, bc := range []struct{ name, body string }{
+		{"point", `{"geometry":{"type":"Point","coordinates":[106.55,29.56]},"buffer_m":0}`},
+		{"point-layers", `{"geometry":{"type":"Point","coordinates":[106.55,29.56]},"buffer_m":0,"layers":` + layers + `}`},
+		{"parcel64-layers", `{"geometry":{"type":"Polygon","coordinates":[[` + strings.Join(ring, ",") + `]]},"buffer_m":0,"layers":` + layers + `}`},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				req := httptest.NewRequest(http.MethodPost, "/api/v1/check", strings.NewReader(bc.body))
+				req.Header.Set("Content-Type", "application/json")
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != http.StatusOK {
+					b.Fatal(w.Code, w.Body.String())
+				}
+			}
+		})
+		b.Run(bc.name+"/tcp", func(b *testing.B) {
+			// Over loopback TCP with keep-alive, one request in flight
+			// per CPU (as internal/compare's HTTP engine): client and
+			// server share the machine, as they do there.
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+			defer client.CloseIdleConnections()
+			b.ReportAllocs()
+			b.SetParallelism(*benchPar)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					resp, err := client.Post(srv.URL+"/api/v1/check", "application/json", strings.NewReader(bc.body))
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					_, err = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if err != nil || resp.StatusCode != http.StatusOK {
+						b.Error(err, resp.StatusCode)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkDecodeCheckBody measures decoding a check body (point and a
+// 64-vertex polygon, as GeoJSON) into a request.
+func BenchmarkDecodeCheckBody(b *testing.B) {
+	ring := make([]string, 0, 65)
+	for i := 0; i <= 64; i++ {
+		a := 2 * math.Pi * float64(i%64) / 64
+		ring = append(ring, fmt.Sprintf("[%.6f,%.6f]", 106.55+0.01*math.Cos(a), 29.56+0.008*math.Sin(a)))
+	}
+	for _, bc := range []struct{ name, body string }{
+		{"point", `{"geometry":{"type":"Point","coordinates":[106.55,29.56]},"buffer_m":0,"layers":["districts","control_units","eco_redline"]}`},
+		{"polygon64", `{"geometry":{"type":"Polygon","coordinates":[[` + strings.Join(ring, ",") + `]]},"buffer_m":0,"industry":"C2614"}`},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := DecodeCheckBody([]byte(bc.body), 10000); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	gojson "github.com/goccy/go-json"
 	"github.com/paulmach/orb"
 
 	"github.com/sanxian/sanxian/admission"
@@ -141,14 +142,9 @@ func DecodeCheckBody(raw []byte, maxBufferM float64) (admission.CheckRequest, er
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return req, newError(CodeMalformedJSON, "请求体为空：应为 JSON 对象，如 {\"wkt\": \"POINT(106.55 29.56)\"}。", nil)
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	var b CheckBody
-	if err := dec.Decode(&b); err != nil {
-		return req, jsonError(raw, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return req, newError(CodeMalformedJSON, "JSON 对象之后还有多余内容。", map[string]any{"offset": dec.InputOffset()})
+	b, err := decodeBody(raw)
+	if err != nil {
+		return req, err
 	}
 	hasGeom := len(b.Geometry) > 0 && !bytes.Equal(bytes.TrimSpace(b.Geometry), []byte("null"))
 	switch {
@@ -157,7 +153,6 @@ func DecodeCheckBody(raw []byte, maxBufferM float64) (admission.CheckRequest, er
 	case !hasGeom && b.WKT == nil:
 		return req, newError(CodeMissingGeometry, "缺少场址几何：请提供 geometry（GeoJSON 几何对象）或 wkt（WKT 文本）之一。", nil)
 	}
-	var err error
 	if hasGeom {
 		req.Geometry, err = ParseGeoJSON(b.Geometry)
 		err = prefixPath(err, "geometry.")
@@ -184,6 +179,44 @@ func DecodeCheckBody(raw []byte, maxBufferM float64) (admission.CheckRequest, er
 	req.Layers = b.Layers
 	req.Project = admission.Project{Industry: b.Industry, Construction: b.Construction, Activity: b.Activity}
 	return req, nil
+}
+
+// decodeBody decodes a check body strictly: one JSON object of
+// CheckBody's fields. The common case goes through decodeBodyFast; what
+// that refuses is decoded again with encoding/json, whose errors
+// jsonError explains.
+func decodeBody(raw []byte) (CheckBody, error) {
+	if b, ok := decodeBodyFast(raw); ok {
+		return b, nil
+	}
+	var b CheckBody
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil {
+		return b, jsonError(raw, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return b, newError(CodeMalformedJSON, "JSON 对象之后还有多余内容。", map[string]any{"offset": dec.InputOffset()})
+	}
+	return b, nil
+}
+
+// decodeBodyFast decodes valid JSON (as encoding/json judges it) with
+// go-json, several times faster than encoding/json, with the same strict
+// rules; false for anything it refuses. FuzzDecodeCheckBody checks that
+// it never accepts what the encoding/json path refuses, and decodes the
+// same.
+func decodeBodyFast(raw []byte) (CheckBody, bool) {
+	var b CheckBody
+	if !json.Valid(raw) {
+		return b, false
+	}
+	dec := gojson.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if dec.Decode(&b) != nil || dec.More() {
+		return CheckBody{}, false
+	}
+	return b, true
 }
 
 func prefixPath(err error, prefix string) error {

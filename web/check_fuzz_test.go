@@ -1,12 +1,16 @@
 package web
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"math"
 	"strings"
 	"testing"
 	"unicode"
 
 	"github.com/paulmach/orb"
+	"github.com/stretchr/testify/require"
 
 	"github.com/sanxian/sanxian/geo"
 	"github.com/sanxian/sanxian/internal/fuzzkit"
@@ -65,12 +69,27 @@ func FuzzDecodeCheckBody(f *testing.F) {
 		`{"geometry":{"type":"Point","coordinates":[1e308,1e308]},"crs":"BD09"}`,
 		`{"unknown":1}`,
 		`[`,
+		`{"WKT":"POINT(1 2)","Layers":["a"],"buffer_m":1,"buffer_m":2}`,
+		`{"wkt":"POINT(1 2)","industry":"\u00e9\ud800"}`,
+		`{"wkt":"POINT(1 2)","layers":null,"crs":null}`,
+		`{"geometry":{"type":"Point","coordinates":[1,2]},"buffer_m":"5"}`,
 	} {
 		f.Add([]byte(s))
 	}
 	const maxBuffer = 5000
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		defer fuzzkit.Guard(t)()
+		// The fast decoder accepts nothing encoding/json refuses and
+		// decodes the same body.
+		if fast, ok := decodeBodyFast(raw); ok {
+			var std CheckBody
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.DisallowUnknownFields()
+			require.NoError(t, dec.Decode(&std), "go-json accepted %q", raw)
+			_, err := dec.Token()
+			require.ErrorIs(t, err, io.EOF, "go-json accepted %q", raw)
+			require.Equal(t, std, fast, "%q", raw)
+		}
 		req, err := DecodeCheckBody(raw, maxBuffer)
 		if err != nil {
 			requireAPIError(t, string(raw), err)

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -163,11 +165,30 @@ func FuzzParseWKT(f *testing.F) {
 // positions, and a round trip.
 func FuzzParseGeoJSON(f *testing.F) {
 	for _, s := range []string{`{"type":"Point","coordinates":[1,2]}`, `{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}`,
-		`{"type":"MultiLineString","coordinates":[[[0,0],[1,1]]]}`, `{"type":"Feature"}`, `{"type":"Point","coordinates":[1]}`} {
+		`{"type":"MultiLineString","coordinates":[[[0,0],[1,1]]]}`, `{"type":"Feature"}`, `{"type":"Point","coordinates":[1]}`,
+		`{"type":"LineString","coordinates":[[1,2,3],[4,5]]}`, `{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]],[]]}`,
+		`{"type":"Polygon","coordinates":[[[0,0],null,[1,1],[0,0]]]}`, `{"type":"MultiPoint","coordinates":[[1,"2"]]}`,
+		`{"type":"Point","coordinates":[1e400,2]}`, `{"type":"Point","coordinates":[1,2],"TYPE":"LineString"}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		defer fuzzkit.Guard(t)()
+		// The one-pass decoding of well-formed input and the checking path
+		// agree: same geometry, and the fast path accepts nothing the
+		// checking path refuses (except member names that differ from
+		// type/coordinates/geometries only in case, which orb reads
+		// case-insensitively and the fast path ignores).
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(b, &obj) == nil && obj != nil {
+			if fast, ok := decodeWellFormed(obj); ok {
+				slow, err := parseChecked(b, obj)
+				if err == nil {
+					require.Equal(t, slow, fast, "%s", b)
+				} else {
+					require.True(t, caseVariantMember(obj), "the fast path accepted %s, the checking path says %v", b, err)
+				}
+			}
+		}
 		g, err := ParseGeoJSON(b)
 		if err != nil {
 			requireAPIError(t, string(b), err)
@@ -180,4 +201,17 @@ func FuzzParseGeoJSON(f *testing.F) {
 		require.NoError(t, err, "round trip of %s", b)
 		require.True(t, orb.Equal(g, again), "round trip of %s", b)
 	})
+}
+
+// caseVariantMember reports whether obj has a member named like a GeoJSON
+// geometry member but in other case ("TYPE", "Coordinates").
+func caseVariantMember(obj map[string]json.RawMessage) bool {
+	for k := range obj {
+		for _, m := range []string{"type", "coordinates", "geometries"} {
+			if k != m && strings.EqualFold(k, m) {
+				return true
+			}
+		}
+	}
+	return false
 }
