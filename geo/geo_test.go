@@ -352,6 +352,53 @@ func TestSubdivisionDoesNotChangeAnswers(t *testing.T) {
 	}
 }
 
+// Parcels settled without an overlay (piece.settles: no edge of the piece
+// near the parcel) get the area the overlay of the parcel with the whole
+// feature gives, as do those that need the overlay; both kinds occur.
+func TestSettledOverlapsMatchOverlay(t *testing.T) {
+	zone := wavy(3000, 106.5, 29.5, 0.2)
+	hole := wavy(300, 106.5, 29.5, 0.03)
+	hole[0].Reverse()
+	zone = append(zone, hole[0])
+	x := mustIndex(t, IndexOptions{MaxPieceVertices: 32}, LayerSpec{ID: "z", Geometries: []orb.Geometry{zone}})
+	li := x.byID["z"]
+	rng := rand.New(rand.NewPCG(5, 6))
+	settledIn, settledOut, overlaid := 0, 0, 0
+	for i := 0; i < 200; i++ {
+		c := orb.Point{106.5 + (rng.Float64()-0.5)*0.5, 29.5 + (rng.Float64()-0.5)*0.5}
+		site := wavy(64, c[0], c[1], 0.002+rng.Float64()*0.02)
+		for pi := range li.pieces {
+			p := &li.pieces[pi]
+			if p.full || !p.bound.Intersects(site.Bound()) {
+				continue
+			}
+			switch in, ok := p.settles(site.Bound()); {
+			case ok && in:
+				settledIn++
+			case ok:
+				settledOut++
+			default:
+				overlaid++
+			}
+		}
+		want := 0.0
+		if ov, err := Overlay(Intersection, orb.MultiPolygon{site}, orb.MultiPolygon{zone}); assert.NoError(t, err) {
+			want = Area(ov)
+		}
+		got := 0.0
+		for _, h := range query(t, x, site, 0).Hits {
+			if h.OverlapAreaM2 != nil {
+				got += *h.OverlapAreaM2
+			}
+		}
+		assert.InDelta(t, want, got, math.Max(0.5, want*1e-6), "site %d at %v", i, c)
+	}
+	t.Logf("pieces settled inside %d, outside %d, overlaid %d", settledIn, settledOut, overlaid)
+	assert.Greater(t, settledIn, 20)
+	assert.Greater(t, settledOut, 5)
+	assert.Greater(t, overlaid, 20)
+}
+
 // The overlaps of any site with a partition add up to the site's area.
 func TestPartitionOverlapsSumToSiteArea(t *testing.T) {
 	// A 6×6 grid of wavy-edged cells sharing edges exactly: cell edges

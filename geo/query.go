@@ -322,7 +322,15 @@ func (li *layerIndex) overlapArea(s *site, f int32, pcs []int32) (area float64, 
 		}
 		if p.full {
 			// The piece is its box: the clipped site is the overlay.
-			area += p.cutArea(sc)
+			area += s.areaIn(p, sc)
+			continue
+		}
+		if in, ok := p.settles(s.bound); ok {
+			// No edge of the piece crosses the site's part of the box:
+			// that part is wholly in the piece or wholly out of it.
+			if in {
+				area += s.areaIn(p, sc)
+			}
 			continue
 		}
 		res, err := Overlay(Intersection, sc, orb.MultiPolygon{p.poly})
@@ -332,6 +340,48 @@ func (li *layerIndex) overlapArea(s *site, f int32, pcs []int32) (area float64, 
 		area += p.cutArea(res)
 	}
 	return area, nil
+}
+
+// settles decides a polygon piece's overlap with a site bounded by sb
+// without an overlay when it can: when no edge of the piece, other than
+// those along its box's sides, comes near the rectangle r = sb ∩ box,
+// the piece covers all of r or none of it (the box's sides bound r and
+// nothing else of the piece's boundary enters it), and in says which. ok
+// is false when an edge's bound meets r (the edge may cross the site) or
+// r is degenerate; the caller then overlays. Most small parcels lie
+// inside one unit and away from its edges: they settle here, in a pass
+// over the piece's edges instead of an overlay.
+func (p *piece) settles(sb orb.Bound) (in, ok bool) {
+	r := orb.Bound{
+		Min: orb.Point{math.Max(sb.Min[0], p.box.Min[0]), math.Max(sb.Min[1], p.box.Min[1])},
+		Max: orb.Point{math.Min(sb.Max[0], p.box.Max[0]), math.Min(sb.Max[1], p.box.Max[1])},
+	}
+	if !(r.Min[0] < r.Max[0] && r.Min[1] < r.Max[1]) {
+		return false, false
+	}
+	onSide := func(a, b orb.Point) bool {
+		return a[0] == b[0] && (a[0] == p.box.Min[0] || a[0] == p.box.Max[0]) ||
+			a[1] == b[1] && (a[1] == p.box.Min[1] || a[1] == p.box.Max[1])
+	}
+	for _, ring := range p.poly {
+		for i := 1; i < len(ring); i++ {
+			a, b := ring[i-1], ring[i]
+			if math.Max(a[0], b[0]) < r.Min[0] || math.Min(a[0], b[0]) > r.Max[0] ||
+				math.Max(a[1], b[1]) < r.Min[1] || math.Min(a[1], b[1]) > r.Max[1] {
+				continue
+			}
+			if !onSide(a, b) {
+				return false, false
+			}
+		}
+	}
+	switch locateInPolygon(p.poly, r.Center(), nil) {
+	case inside:
+		return true, true
+	case outside:
+		return false, true
+	}
+	return false, false
 }
 
 // featureInsideSite reports whether some vertex of the feature's pieces

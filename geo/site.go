@@ -32,6 +32,25 @@ type site struct {
 	length   float64
 	vertices int
 	m        metric
+	// polysArea caches the geodesic area of polys (see areaIn); < 0
+	// until computed.
+	polysArea float64
+}
+
+// areaIn is the geodesic area of sc, the site clipped to piece p's box:
+// p.cutArea(sc), or, when the site lies strictly inside the box (so that
+// clipping left it whole and none of its edges is on a cut side), the
+// area of the site's polygons, computed once per site however many
+// pieces and layers ask. A site is not shared between goroutines.
+func (s *site) areaIn(p *piece, sc orb.MultiPolygon) float64 {
+	b := s.bound
+	if !(p.box.Min[0] < b.Min[0] && b.Max[0] < p.box.Max[0] && p.box.Min[1] < b.Min[1] && b.Max[1] < p.box.Max[1]) {
+		return p.cutArea(sc)
+	}
+	if s.polysArea < 0 {
+		s.polysArea, _ = AreaPerimeter(s.polys)
+	}
+	return s.polysArea
 }
 
 // ErrUnsupportedSite reports a site geometry the engine cannot query.
@@ -41,7 +60,7 @@ func newSite(g orb.Geometry) (*site, error) {
 	if g == nil {
 		return nil, fmt.Errorf("%w: nil", ErrUnsupportedSite)
 	}
-	s := &site{g: g, bound: g.Bound(), vertices: CountVertices(g)}
+	s := &site{g: g, bound: g.Bound(), vertices: CountVertices(g), polysArea: -1}
 	s.m = newMetric((s.bound.Min[1] + s.bound.Max[1]) / 2)
 	// Long edges are densified along their geodesic (see siteStep); the
 	// site's area, length and vertex count are those of the input.

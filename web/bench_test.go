@@ -174,12 +174,20 @@ func BenchmarkHTTPPostCheck(b *testing.B) {
 		a := 2 * math.Pi * float64(i%64) / 64
 		ring = append(ring, fmt.Sprintf("[%.6f,%.6f]", 106.55+0.01*math.Cos(a), 29.56+0.008*math.Sin(a)))
 	}
+	// A 10 ha parcel with 256 vertices, the upper end of
+	// internal/compare's parcels.
+	small := make([]string, 0, 257)
+	for i := 0; i <= 256; i++ {
+		a := 2 * math.Pi * float64(i%256) / 256
+		small = append(small, fmt.Sprintf("[%.7f,%.7f]", 106.55+0.00185*math.Cos(a), 29.56+0.0016*math.Sin(a)))
+	}
 	// As internal/compare asks: every layer named, so the answer has the
 	// hits and no assessment.
 	const layers = `["districts","control_units","eco_redline","nature_reserves","water_sources","rivers"]`
 	for _, bc := range []struct{ name, body string }{
 		{"point", `{"geometry":{"type":"Point","coordinates":[106.55,29.56]},"buffer_m":0}`},
 		{"point-layers", `{"geometry":{"type":"Point","coordinates":[106.55,29.56]},"buffer_m":0,"layers":` + layers + `}`},
+		{"parcel256-layers", `{"geometry":{"type":"Polygon","coordinates":[[` + strings.Join(small, ",") + `]]},"buffer_m":0,"layers":` + layers + `}`},
 		{"parcel64-layers", `{"geometry":{"type":"Polygon","coordinates":[[` + strings.Join(ring, ",") + `]]},"buffer_m":0,"layers":` + layers + `}`},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
@@ -193,6 +201,25 @@ func BenchmarkHTTPPostCheck(b *testing.B) {
 					b.Fatal(w.Code, w.Body.String())
 				}
 			}
+		})
+		b.Run(bc.name+"/engine", func(b *testing.B) {
+			// The check alone, as many in flight as tcp: the
+			// difference to tcp is what HTTP costs.
+			req, err := DecodeCheckBody([]byte(bc.body), 10000)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.SetParallelism(*benchPar)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := d.Check(context.Background(), req); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
 		})
 		b.Run(bc.name+"/tcp", func(b *testing.B) {
 			// Over loopback TCP with keep-alive, one request in flight
