@@ -433,12 +433,30 @@ func (li *layerIndex) distance(s *site, pcs []int32, limit float64) (float64, bo
 		d    float64 // squared local distance
 	}
 	best := math.Inf(1)
-	var near []pair
+	var buf [16]pair
+	near := buf[:0]
 	record := func(sp, fp orb.Point, d float64) {
 		if d > best*metricMargin+1e-6 {
 			return
 		}
-		best = math.Min(best, d)
+		if d < best {
+			best = d
+			if len(near) == cap(near) {
+				// Drop the pairs the new best has put out of reach
+				// before growing: walking along a ring towards its
+				// nearest point improves the best at almost every edge.
+				kept := near[:0]
+				for _, pr := range near {
+					if pr.d <= best*metricMargin+1e-6 {
+						kept = append(kept, pr)
+					}
+				}
+				near = kept
+			}
+		}
+		if n := len(near); n > 0 && near[n-1].s == sp && near[n-1].f == fp {
+			return // the vertex two adjacent edges share
+		}
 		near = append(near, pair{sp, fp, d})
 	}
 	consider := func(a, b orb.Point) {
