@@ -273,3 +273,30 @@ func BenchmarkDecodeCheckBody(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHTTPFloor is the cost of a request that does nothing (GET
+// /healthz through the same middleware) over loopback TCP as
+// BenchmarkHTTPPostCheck's tcp cases send it: the ceiling HTTP puts on
+// any check's throughput on this machine, whatever the engine does.
+func BenchmarkHTTPFloor(b *testing.B) {
+	var store admission.Store
+	h := New(&store, Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	defer client.CloseIdleConnections()
+	b.ReportAllocs()
+	b.SetParallelism(*benchPar)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := client.Get(srv.URL + "/healthz")
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
+}
