@@ -59,6 +59,18 @@ func writeList(t *testing.T, n int, seed uint64) string {
 // uploadList posts a list to a server and returns the job id.
 func uploadList(t *testing.T, base, path string) string {
 	t.Helper()
+	code, out := postList(t, base, path)
+	require.Equal(t, http.StatusAccepted, code, "%s", out)
+	var job struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.Unmarshal(out, &job))
+	return job.ID
+}
+
+// postList uploads a list and returns the status and body.
+func postList(t *testing.T, base, path string) (int, []byte) {
+	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	fw, err := mw.CreateFormFile("file", filepath.Base(path))
@@ -71,13 +83,9 @@ func uploadList(t *testing.T, base, path string) string {
 	res, err := http.Post(base+"/api/v1/batches", mw.FormDataContentType(), &body)
 	require.NoError(t, err)
 	defer res.Body.Close()
-	out, _ := io.ReadAll(res.Body)
-	require.Equal(t, http.StatusAccepted, res.StatusCode, "%s", out)
-	var job struct {
-		ID string `json:"id"`
-	}
-	require.NoError(t, json.Unmarshal(out, &job))
-	return job.ID
+	out, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return res.StatusCode, out
 }
 
 type jobStatus struct {

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -69,26 +66,6 @@ func fill(t *testing.T, dir string) string {
 		}
 	}
 	return p
-}
-
-// postList uploads a list and returns the status and body.
-func postList(t *testing.T, base, path string) (int, []byte) {
-	t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, err := mw.CreateFormFile("file", filepath.Base(path))
-	require.NoError(t, err)
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	_, err = fw.Write(b)
-	require.NoError(t, err)
-	require.NoError(t, mw.Close())
-	res, err := http.Post(base+"/api/v1/batches", mw.FormDataContentType(), &body)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	out, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	return res.StatusCode, out
 }
 
 func listedJobs(t *testing.T, base string) []string {
