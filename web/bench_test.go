@@ -17,25 +17,24 @@ import (
 
 	"github.com/sanxian/sanxian/admission"
 	"github.com/sanxian/sanxian/batch/sqlstore"
-	"github.com/sanxian/sanxian/data"
+	"github.com/sanxian/sanxian/internal/sampletest"
 	"github.com/sanxian/sanxian/report"
 )
+
+// benchHandler serves the embedded sample with the default Config and a
+// discarded log.
+func benchHandler(b *testing.B) (*admission.Dataset, http.Handler) {
+	d := sampletest.Dataset(b)
+	var store admission.Store
+	store.Replace(d)
+	return d, New(&store, Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
 
 // BenchmarkHTTPPointCheck measures the whole handler stack (routing,
 // middleware, parsing, check, JSON) on the embedded sample, without a
 // network.
 func BenchmarkHTTPPointCheck(b *testing.B) {
-	c, err := data.ReadDataset(data.Sample())
-	if err != nil {
-		b.Fatal(err)
-	}
-	d, err := c.Open(admission.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var store admission.Store
-	store.Replace(d)
-	h := New(&store, Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	_, h := benchHandler(b)
 	req := httptest.NewRequest(http.MethodGet, "/api/v1/check?lon=106.55&lat=29.56", nil)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -63,16 +62,8 @@ var benchTCP = flag.Bool("bench-tcp", false, "BenchmarkCheckRecording over loopb
 // assessment. Run with -benchtime=5s; ns/op is per check across all
 // clients, so the ratio of the two is the cost of recording.
 func BenchmarkCheckRecording(b *testing.B) {
-	c, err := data.ReadDataset(data.Sample())
-	if err != nil {
-		b.Fatal(err)
-	}
-	d, err := c.Open(admission.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
 	var ds admission.Store
-	ds.Replace(d)
+	ds.Replace(sampletest.Dataset(b))
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	const url = "/api/v1/check?lon=106.569&lat=29.553&industry=C2614&construction=%E6%96%B0%E5%BB%BA&buffer_m=500"
 	var overTCP *http.Client
@@ -158,17 +149,7 @@ func cpuTime(b *testing.B) time.Duration {
 // the network: a GeoJSON point with its assessment, and a point and a
 // 64-vertex parcel (with areas) against named layers.
 func BenchmarkHTTPPostCheck(b *testing.B) {
-	c, err := data.ReadDataset(data.Sample())
-	if err != nil {
-		b.Fatal(err)
-	}
-	d, err := c.Open(admission.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var store admission.Store
-	store.Replace(d)
-	h := New(&store, Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	d, h := benchHandler(b)
 	ring := make([]string, 0, 65)
 	for i := 0; i <= 64; i++ {
 		a := 2 * math.Pi * float64(i%64) / 64
