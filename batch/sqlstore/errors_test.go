@@ -17,19 +17,25 @@ import (
 	"github.com/sanxian/sanxian/batch"
 )
 
+// sqliteWithPragmas opens a SQLite store on one connection (pragmas are
+// per connection) and a function that runs a pragma on it.
+func sqliteWithPragmas(t *testing.T) (*Store, func(q string)) {
+	s := sqliteOpener(t)
+	s.db.SetMaxOpenConns(1)
+	return s, func(q string) {
+		t.Helper()
+		_, err := s.db.ExecContext(context.Background(), q)
+		require.NoError(t, err)
+	}
+}
+
 // A SQLite store that runs out of pages (PRAGMA max_page_count, which
 // fails writes with SQLITE_FULL as a full disk does) or is made
 // query-only (SQLITE_READONLY): writes fail with the batch sentinels and
 // store nothing; reads keep working; with room again writes work.
 func TestSQLiteFullAndReadOnly(t *testing.T) {
 	ctx := context.Background()
-	s := sqliteOpener(t)
-	s.db.SetMaxOpenConns(1) // the pragmas below are per connection
-	pragma := func(q string) {
-		t.Helper()
-		_, err := s.db.ExecContext(ctx, q)
-		require.NoError(t, err)
-	}
+	s, pragma := sqliteWithPragmas(t)
 	first, err := s.Create(ctx, newJob(), rowsOf(10), 4, 0)
 	require.NoError(t, err)
 
@@ -69,13 +75,7 @@ func TestSQLiteFullAndReadOnly(t *testing.T) {
 // again the same worker (or, after the lease, another) completes it.
 func TestSQLiteCompleteWhenFull(t *testing.T) {
 	ctx := context.Background()
-	s := sqliteOpener(t)
-	s.db.SetMaxOpenConns(1) // max_page_count is per connection
-	pragma := func(q string) {
-		t.Helper()
-		_, err := s.db.ExecContext(ctx, q)
-		require.NoError(t, err)
-	}
+	s, pragma := sqliteWithPragmas(t)
 	job, err := s.Create(ctx, newJob(), rowsOf(400), 200, 0)
 	require.NoError(t, err)
 	c, err := s.Claim(ctx, "w", time.Minute)
