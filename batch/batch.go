@@ -118,8 +118,14 @@ type Job struct {
 	StartedAt  *time.Time     `json:"started_at,omitempty"`
 	FinishedAt *time.Time     `json:"finished_at,omitempty"`
 	// Dataset is the dataset version the rows were checked on (of the
-	// first chunk; each Result names its own).
+	// first chunk; each Result names its own, and they agree: see
+	// Store.Complete).
 	Dataset string `json:"dataset,omitempty"`
+	// Restarts counts the times the job started over because the
+	// service switched dataset versions while it ran; PreviousDataset is
+	// the version it last left.
+	Restarts        int    `json:"restarts,omitempty"`
+	PreviousDataset string `json:"previous_dataset,omitempty"`
 }
 
 // Options apply to every row of a job.

@@ -13,6 +13,7 @@ import (
 	"github.com/sanxian/sanxian/admission"
 	"github.com/sanxian/sanxian/batch"
 	"github.com/sanxian/sanxian/batch/sqlstore"
+	"github.com/sanxian/sanxian/data"
 	"github.com/sanxian/sanxian/geo"
 	"github.com/sanxian/sanxian/internal/sampletest"
 )
@@ -203,4 +204,72 @@ func TestRunnerExpiresOldJobs(t *testing.T) {
 		_, err := st.Job(ctx, job.ID)
 		return errors.Is(err, batch.ErrNotFound)
 	}, 5*time.Second, 10*time.Millisecond)
+}
+
+// switchable is a DatasetSource whose dataset the test changes.
+type switchable struct{ d *admission.Dataset }
+
+func (s *switchable) Current() *admission.Dataset { return s.d }
+
+// A version switch in the middle of a job makes it start over on the new
+// version: the finished job's rows all name the new version, none is
+// missing or twice, and the job says it restarted and from what.
+func TestRunnerVersionSwitchMidJob(t *testing.T) {
+	ctx := context.Background()
+	d1 := sampletest.Dataset(t)
+	c, err := data.ReadDataset(data.Sample())
+	require.NoError(t, err)
+	c.Info.Version += "-修订"
+	d2, err := c.Open(admission.Options{})
+	require.NoError(t, err)
+	label := func(d *admission.Dataset) string { return d.Info().Name + "@" + d.Info().Version }
+
+	st, err := sqlstore.OpenSQLite(ctx, t.TempDir())
+	require.NoError(t, err)
+	defer st.Close()
+	rows := func(yield func(batch.Row, error) bool) {
+		for i := 0; i < 40; i++ {
+			if !yield(batch.Row{Line: i + 2, Industry: "C2614", Construction: "新建", Geometry: orb.Point{106.2 + float64(i)*0.02, 29.6}}, nil) {
+				return
+			}
+		}
+	}
+	job, err := st.Create(ctx, batch.Job{Name: "t"}, rows, 10, 0)
+	require.NoError(t, err)
+	src := &switchable{d1}
+	r := &batch.Runner{Store: st, Datasets: src, Worker: "test", Workers: 1}
+	step := func() bool {
+		t.Helper()
+		worked, err := r.Step(ctx)
+		require.NoError(t, err)
+		return worked
+	}
+	require.True(t, step())
+	require.True(t, step())
+	j, err := st.Job(ctx, job.ID)
+	require.NoError(t, err)
+	require.Equal(t, 20, j.Done)
+	require.Equal(t, label(d1), j.Dataset)
+
+	src.d = d2 // the service activates another version
+	steps := 0
+	for step() {
+		steps++
+	}
+	assert.Equal(t, 4, steps, "the two chunks left, then the two done on the old version again")
+	j, err = st.Job(ctx, job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, batch.StatusFinished, j.Status)
+	assert.Equal(t, 40, j.Done)
+	assert.Equal(t, label(d2), j.Dataset)
+	assert.Equal(t, 1, j.Restarts)
+	assert.Equal(t, label(d1), j.PreviousDataset)
+	n := 0
+	require.NoError(t, st.Results(ctx, job.ID, 0, 0, func(row batch.Row, res *batch.Result) error {
+		require.NotNil(t, res, "row %d", row.Seq)
+		assert.Equal(t, label(d2), res.Dataset, "row %d", row.Seq)
+		n++
+		return nil
+	}))
+	assert.Equal(t, 40, n)
 }

@@ -34,7 +34,13 @@ type Store interface {
 	// and the clauses they cite, and updates the job's progress, in one
 	// transaction. It fails with ErrClaimLost when the claim is no longer
 	// the chunk's, and with ErrNotActive when the job was cancelled; in
-	// both cases nothing is recorded.
+	// both cases nothing is recorded. A job is checked on one dataset
+	// version: when the results name another version than the job's
+	// results so far (the service switched versions while the job ran),
+	// the job starts over on the new version in the same transaction:
+	// the earlier results are dropped, every other chunk is pending again
+	// (claims held on them are lost), the job's Restarts grows and
+	// PreviousDataset names the version left.
 	Complete(ctx context.Context, c Chunk, results []Result, clauses []Clause) error
 	// Results calls fn with the rows of a job from Seq offset on, at most
 	// limit of them (all when limit ≤ 0), each with its result (nil when

@@ -986,6 +986,13 @@ func writeSummarySheet(f *excelize.File, st xlsxStyles, job batch.Job, tl *tally
 		{"已完成行数", tl.done},
 		{"报告编号", reportIDNote(job)},
 	}
+	if job.Restarts > 0 {
+		// After 数据版本: why the job took longer than its rows.
+		info = slices.Insert(info, 6, struct {
+			k string
+			v any
+		}{"数据版本更新", fmt.Sprintf("筛查过程中数据版本由 %s 更新为 %s，已按新版本从头重新筛查，全部结果为同一版本（共重新筛查 %d 次）", job.PreviousDataset, datasets, job.Restarts)})
+	}
 	if job.Options.CRS != "" {
 		// After 文件名: what the file's coordinates were in.
 		info = slices.Insert(info, 3, struct {

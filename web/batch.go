@@ -187,6 +187,9 @@ type jobSummary struct {
 	StartedAt   *time.Time        `json:"started_at"`
 	FinishedAt  *time.Time        `json:"finished_at"`
 	Dataset     string            `json:"dataset"`
+	// Restarts and PreviousDataset: see batch.Job.
+	Restarts        int    `json:"restarts"`
+	PreviousDataset string `json:"previous_dataset,omitempty"`
 	Links       jobLinks          `json:"links"`
 }
 
@@ -284,7 +287,7 @@ func summarize(j batch.Job) jobSummary {
 		ID: j.ID, Name: j.Name, FileName: j.FileName, Status: j.Status, StatusLabel: statusLabels[j.Status],
 		Total: j.Total, Done: j.Done, Progress: progress, Counts: counts, Labels: labels,
 		Header: h, Options: j.Options, CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt,
-		Dataset: j.Dataset,
+		Dataset: j.Dataset, Restarts: j.Restarts, PreviousDataset: j.PreviousDataset,
 		Links: jobLinks{
 			Self: p, ResultXLSX: p + "/result.xlsx", ResultCSV: p + "/result.csv", ResultGeoJSON: p + "/result.geojson",
 			Rows: p + "/rows", Page: "/batch?job=" + url.QueryEscape(j.ID),

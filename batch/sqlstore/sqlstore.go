@@ -90,7 +90,9 @@ func (s *Store) schema() []string {
 			dataset TEXT NOT NULL DEFAULT '',
 			created_at BIGINT NOT NULL,
 			started_at BIGINT,
-			finished_at BIGINT
+			finished_at BIGINT,
+			restarts BIGINT NOT NULL DEFAULT 0,
+			previous_dataset TEXT NOT NULL DEFAULT ''
 		)`,
 		`CREATE TABLE IF NOT EXISTS batch_rows (
 			job_id TEXT NOT NULL,
@@ -162,7 +164,34 @@ func (s *Store) migrate(ctx context.Context, lockSQL string) error {
 			return fmt.Errorf("migrate: %w", err)
 		}
 	}
+	// Columns added after a table was first created (CREATE TABLE IF NOT
+	// EXISTS leaves an older table as it was).
+	for _, col := range []struct{ table, name, def string }{
+		{"batch_jobs", "restarts", "BIGINT NOT NULL DEFAULT 0"},
+		{"batch_jobs", "previous_dataset", "TEXT NOT NULL DEFAULT ''"},
+	} {
+		if err := s.addColumn(ctx, tx, col.table, col.name, col.def); err != nil {
+			return fmt.Errorf("migrate: add %s.%s: %w", col.table, col.name, err)
+		}
+	}
 	return tx.Commit()
+}
+
+// addColumn adds a column to table unless it is there.
+func (s *Store) addColumn(ctx context.Context, tx *sql.Tx, table, name, def string) error {
+	if s.d.dollar { // PostgreSQL
+		_, err := tx.ExecContext(ctx, `ALTER TABLE `+table+` ADD COLUMN IF NOT EXISTS `+name+` `+def)
+		return err
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info(?) WHERE name=?`, table, name).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `ALTER TABLE `+table+` ADD COLUMN `+name+` `+def)
+	return err
 }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
@@ -388,7 +417,7 @@ var countColumn = map[string]string{
 	"review": "n_review", "compatible": "n_compatible", batch.OutcomeNone: "n_none", batch.OutcomeError: "n_error",
 }
 
-const jobColumns = `id, name, file_name, status, total, done, n_prohibited, n_insufficient, n_restricted, n_review, n_compatible, n_none, n_error, header, options, dataset, created_at, started_at, finished_at`
+const jobColumns = `id, name, file_name, status, total, done, n_prohibited, n_insufficient, n_restricted, n_review, n_compatible, n_none, n_error, header, options, dataset, created_at, started_at, finished_at, restarts, previous_dataset`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -400,7 +429,7 @@ func scanJob(sc scanner) (batch.Job, error) {
 	var started, finished sql.NullInt64
 	err := sc.Scan(&j.ID, &j.Name, &j.FileName, &status, &j.Total, &j.Done,
 		&counts[0], &counts[1], &counts[2], &counts[3], &counts[4], &counts[5], &counts[6],
-		&header, &opts, &j.Dataset, &created, &started, &finished)
+		&header, &opts, &j.Dataset, &created, &started, &finished, &j.Restarts, &j.PreviousDataset)
 	if err != nil {
 		return j, err
 	}
@@ -551,14 +580,28 @@ func (s *Store) Complete(ctx context.Context, c batch.Chunk, results []batch.Res
 	} else if n != 1 {
 		return batch.ErrClaimLost
 	}
-	// Counters first: in PostgreSQL this locks the job's row, so the last
-	// two chunks finishing at once cannot both miss that the job is done.
 	counts := map[string]int{}
 	dataset := ""
 	for _, r := range results {
 		counts[r.Outcome]++
 		if dataset == "" {
 			dataset = r.Dataset
+		}
+	}
+	// The job's row first: in PostgreSQL this locks it, so the last two
+	// chunks finishing at once cannot both miss that the job is done, and
+	// two chunks of a new version cannot both start the job over.
+	var jobDataset string
+	err = tx.QueryRowContext(ctx, s.q(`UPDATE batch_jobs SET dataset = dataset WHERE id=? AND status IN ('queued', 'running') RETURNING dataset`), c.JobID).Scan(&jobDataset)
+	if errors.Is(err, sql.ErrNoRows) {
+		return batch.ErrNotActive
+	}
+	if err != nil {
+		return fmt.Errorf("complete: job: %w", err)
+	}
+	if jobDataset != "" && dataset != "" && dataset != jobDataset {
+		if err := s.restart(ctx, tx, c, jobDataset); err != nil {
+			return fmt.Errorf("complete: start over on %s: %w", dataset, err)
 		}
 	}
 	set := []string{"done = done + ?"}
@@ -617,6 +660,25 @@ func (s *Store) Complete(ctx context.Context, c batch.Chunk, results []batch.Res
 		return fmt.Errorf("complete: commit: %w", err)
 	}
 	return nil
+}
+
+// restart makes c's job start over (see batch.Store.Complete) inside tx:
+// c itself, already marked done, is the first chunk of the new version.
+func (s *Store) restart(ctx context.Context, tx *sql.Tx, c batch.Chunk, left string) error {
+	for _, q := range []string{
+		`DELETE FROM batch_results WHERE job_id=?`,
+		`DELETE FROM batch_clauses WHERE job_id=?`,
+	} {
+		if _, err := tx.ExecContext(ctx, s.q(q), c.JobID); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE batch_chunks SET state='pending', owner=NULL, claim=NULL, lease_until=NULL WHERE job_id=? AND chunk_no<>?`), c.JobID, c.No); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE batch_jobs SET done=0, n_prohibited=0, n_insufficient=0, n_restricted=0, n_review=0, n_compatible=0, n_none=0, n_error=0,
+		dataset='', restarts=restarts+1, previous_dataset=? WHERE id=?`), left, c.JobID)
+	return err
 }
 
 // Results implements batch.Store. It reads in pages by Seq, the next

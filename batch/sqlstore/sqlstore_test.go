@@ -211,6 +211,100 @@ func TestClaimCompleteFinish(t *testing.T) {
 	})
 }
 
+// A chunk checked on another dataset version than the job's results so
+// far makes the job start over on that version: the old results go, the
+// other chunks are pending again (a claim held across the switch is
+// lost), and at the end every row has one result, all of the new version.
+func TestVersionSwitchStartsOver(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open opener) {
+		ctx := context.Background()
+		s := open(t)
+		job, err := s.Create(ctx, newJob(), rowsOf(30), 10, 0)
+		require.NoError(t, err)
+		claim := func() batch.Chunk {
+			t.Helper()
+			c, err := s.Claim(ctx, "w", time.Minute)
+			require.NoError(t, err)
+			require.NotNil(t, c)
+			return *c
+		}
+		complete := func(c batch.Chunk, dataset string) error {
+			res, cl := fakeResults(c)
+			for i := range res {
+				res[i].Dataset = dataset
+			}
+			return s.Complete(ctx, c, res, cl)
+		}
+		c0, c1, c2 := claim(), claim(), claim()
+		require.NoError(t, complete(c0, "样例@1"))
+		require.NoError(t, complete(c1, "样例@1"), "same version: no restart")
+		j, err := s.Job(ctx, job.ID)
+		require.NoError(t, err)
+		assert.Equal(t, 20, j.Done)
+		assert.Zero(t, j.Restarts)
+
+		// The service switched: c2 was checked on version 2.
+		require.NoError(t, complete(c2, "样例@2"))
+		j, err = s.Job(ctx, job.ID)
+		require.NoError(t, err)
+		assert.Equal(t, batch.StatusRunning, j.Status)
+		assert.Equal(t, 10, j.Done, "only the new version's chunk counts")
+		assert.Equal(t, "样例@2", j.Dataset)
+		assert.Equal(t, 1, j.Restarts)
+		assert.Equal(t, "样例@1", j.PreviousDataset)
+		total := 0
+		for _, n := range j.Counts {
+			total += n
+		}
+		assert.Equal(t, 10, total, "counts are the new version's")
+
+		// c0 and c1 are to do again; a stale claim on c0 (a worker that
+		// had it before the switch) is lost.
+		a, b := claim(), claim()
+		assert.ElementsMatch(t, []int{c0.No, c1.No}, []int{a.No, b.No})
+		assert.ErrorIs(t, complete(c0, "样例@1"), batch.ErrClaimLost)
+		require.NoError(t, complete(a, "样例@2"))
+		require.NoError(t, complete(b, "样例@2"))
+		j, err = s.Job(ctx, job.ID)
+		require.NoError(t, err)
+		assert.Equal(t, batch.StatusFinished, j.Status)
+		assert.Equal(t, 30, j.Done)
+		assert.Equal(t, 1, j.Restarts)
+		seen := map[int]bool{}
+		require.NoError(t, s.Results(ctx, job.ID, 0, 0, func(r batch.Row, res *batch.Result) error {
+			require.NotNil(t, res, "row %d", r.Seq)
+			assert.Equal(t, "样例@2", res.Dataset, "row %d", r.Seq)
+			assert.False(t, seen[r.Seq])
+			seen[r.Seq] = true
+			return nil
+		}))
+		assert.Len(t, seen, 30)
+	})
+}
+
+// A store created before batch_jobs had restarts and previous_dataset
+// gets them when it opens: its jobs read back with zero restarts.
+func TestMigrateAddsColumns(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open opener) {
+		ctx := context.Background()
+		s := open(t)
+		job, err := s.Create(ctx, newJob(), rowsOf(5), 10, 0)
+		require.NoError(t, err)
+		for _, col := range []string{"restarts", "previous_dataset"} {
+			_, err := s.db.ExecContext(ctx, `ALTER TABLE batch_jobs DROP COLUMN `+col)
+			require.NoError(t, err)
+		}
+		_, err = s.Job(ctx, job.ID)
+		require.Error(t, err, "the columns are gone")
+		require.NoError(t, s.migrate(ctx, ""))
+		require.NoError(t, s.migrate(ctx, ""), "migrating twice changes nothing")
+		j, err := s.Job(ctx, job.ID)
+		require.NoError(t, err)
+		assert.Zero(t, j.Restarts)
+		assert.Empty(t, j.PreviousDataset)
+	})
+}
+
 func TestLeaseTakeover(t *testing.T) {
 	forEachStore(t, func(t *testing.T, open opener) {
 		ctx := context.Background()
