@@ -188,9 +188,9 @@ type jobSummary struct {
 	FinishedAt  *time.Time        `json:"finished_at"`
 	Dataset     string            `json:"dataset"`
 	// Restarts and PreviousDataset: see batch.Job.
-	Restarts        int    `json:"restarts"`
-	PreviousDataset string `json:"previous_dataset,omitempty"`
-	Links       jobLinks          `json:"links"`
+	Restarts        int      `json:"restarts"`
+	PreviousDataset string   `json:"previous_dataset,omitempty"`
+	Links           jobLinks `json:"links"`
 }
 
 // jobDetail is one job with a sample of its row errors.
