@@ -693,3 +693,31 @@ func TestBatchOutWithColumn(t *testing.T) {
 		assert.Equal(t, tc.want, withColumn(tc.msg, tc.header), tc.msg)
 	}
 }
+
+// A job that started over after a version switch says so on its summary
+// sheet, next to the version; one that did not has no such row.
+func TestBatchOutXLSXRestart(t *testing.T) {
+	summary := func(job batch.Job) map[string][]string {
+		t.Helper()
+		_, rows, results, clauses := batchOutFixture()
+		var buf bytes.Buffer
+		require.NoError(t, WriteResults(&buf, ResultsXLSX, job, batchOutSource(rows, results), clauses))
+		f, err := excelize.OpenReader(&buf)
+		require.NoError(t, err)
+		defer f.Close()
+		got, err := f.GetRows(SheetSummary)
+		require.NoError(t, err)
+		byLabel := map[string][]string{}
+		for _, r := range got {
+			if len(r) > 1 {
+				byLabel[r[0]] = r[1:]
+			}
+		}
+		return byLabel
+	}
+	job, _, _, _ := batchOutFixture()
+	assert.NotContains(t, summary(job), "数据版本更新")
+	job.Restarts, job.PreviousDataset = 1, "chongqing@2020.1"
+	assert.Equal(t, []string{"筛查过程中数据版本由 chongqing@2020.1 更新为 chongqing@2024.1，已按新版本从头重新筛查，全部结果为同一版本（共重新筛查 1 次）"},
+		summary(job)["数据版本更新"])
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/signal"
@@ -687,4 +688,74 @@ func TestConcurrentDatasetActivations(t *testing.T) {
 	for _, v := range l.Versions {
 		assert.Equal(t, v.ID == active, v.Active, v.ID)
 	}
+}
+
+// jobView is the part of a batch job's answer TestBatchAcrossActivation reads.
+type jobView struct {
+	Status          string `json:"status"`
+	Done            int    `json:"done"`
+	Dataset         string `json:"dataset"`
+	Restarts        int    `json:"restarts"`
+	PreviousDataset string `json:"previous_dataset"`
+}
+
+// A batch job running while another version is activated ends with
+// every row checked on one version, the one the job names; when the
+// switch caught it mid-way it says it started over and from what. Jobs
+// are uploaded until one is caught (a job can finish before the
+// activation lands).
+func TestBatchAcrossActivation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("uploads 20,000 rows")
+	}
+	f := writeVersions(t)
+	srv := startServe(t, "--data", f.dir, "--admin-token", adminToken, "--batch-workers", "1")
+	var b strings.Builder
+	b.WriteString("项目名称,行业代码,建设性质,经度,纬度\n")
+	rng := rand.New(rand.NewPCG(9, 9))
+	for i := range 20000 {
+		fmt.Fprintf(&b, "项目%d,C1713,新建,%.6f,%.6f\n", i, 106.50+rng.Float64()*0.12, 29.50+rng.Float64()*0.10)
+	}
+	list := filepath.Join(t.TempDir(), "清单.csv")
+	require.NoError(t, os.WriteFile(list, []byte(b.String()), 0o644))
+	label := map[string]string{"v1": "万州区生态环境分区管控@2020.1", "v2": "万州区生态环境分区管控（2023 年调整）@2023.1"}
+	getView := func(id string) jobView {
+		t.Helper()
+		code, body := call(t, http.DefaultClient, "GET", srv.base+"/api/v1/batches/"+id, "")
+		require.Equal(t, http.StatusOK, code, "%s", body)
+		var v jobView
+		require.NoError(t, json.Unmarshal(body, &v))
+		return v
+	}
+	caught := false
+	for attempt, to := range []string{"v2", "v1", "v2", "v1"} {
+		from := map[string]string{"v1": "v2", "v2": "v1"}[to]
+		id := uploadList(t, srv.base, list)
+		require.Eventually(t, func() bool { return getView(id).Done > 0 }, 60*time.Second, 5*time.Millisecond)
+		req, _ := http.NewRequest("POST", srv.base+"/api/v1/admin/datasets/"+to+"/activate", nil)
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Eventually(t, func() bool { return getView(id).Status == "finished" }, 120*time.Second, 20*time.Millisecond)
+		v := getView(id)
+		assert.Equal(t, 20000, v.Done)
+		_, rows := resultRows(t, srv.base, id)
+		require.Len(t, rows, 20000)
+		versions := map[string]int{}
+		for _, r := range rows {
+			versions[r[len(r)-2]]++ // 数据版本, before 报告编号
+		}
+		assert.Equal(t, map[string]int{v.Dataset: 20000}, versions, "attempt %d: one version for every row", attempt)
+		if v.Restarts > 0 {
+			assert.Equal(t, label[to], v.Dataset)
+			assert.Equal(t, label[from], v.PreviousDataset)
+			caught = true
+			t.Logf("attempt %d: started over on %s after the switch", attempt, v.Dataset)
+			break
+		}
+		t.Logf("attempt %d: the job finished on %s before the switch landed", attempt, v.Dataset)
+	}
+	assert.True(t, caught, "no job was caught by an activation in four attempts")
 }
