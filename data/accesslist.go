@@ -171,13 +171,8 @@ func ReadAccessList(name string, r io.Reader, ind *admission.Industries, opts Ac
 		err = b.readXLSX(r)
 	case ".csv", ".tsv", ".txt":
 		err = b.readCSV(r, ext, strings.TrimSuffix(path.Base(name), path.Ext(name)))
-	case ".xls", ".et", ".xlsm", ".xlsb", ".ods", ".numbers":
-		err = listErr(CodeUnsupportedList, 0, "不支持 %s 文件：请在 Excel 或 WPS 中“另存为” .xlsx 后上传。", ext)
 	default:
-		if ext == "" {
-			ext = "（无扩展名）"
-		}
-		err = listErr(CodeUnsupportedList, 0, "不支持的文件类型“%s”：请上传 Excel 工作簿（.xlsx）或 CSV 文件（.csv）。", ext)
+		err = unsupportedTable(ext)
 	}
 	if err != nil {
 		return admission.Rules{}, nil, err

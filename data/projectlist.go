@@ -237,13 +237,8 @@ func OpenProjectList(name string, r io.Reader, opts ListOptions) (*ProjectList, 
 		if xs != nil {
 			src = xs
 		}
-	case ".xls", ".et", ".xlsm", ".xlsb", ".ods", ".numbers":
-		err = listErr(CodeUnsupportedList, 0, "不支持 %s 文件：请在 Excel 或 WPS 中“另存为” .xlsx 或 CSV 后上传。", ext)
 	default:
-		if ext == "" {
-			ext = "（无扩展名）"
-		}
-		err = listErr(CodeUnsupportedList, 0, "不支持的文件类型“%s”：请上传 Excel 工作簿（.xlsx）或 CSV 文件（.csv）。", ext)
+		err = unsupportedTable(ext)
 	}
 	if err != nil {
 		if src != nil {
@@ -384,6 +379,19 @@ func sheetPrefix(sheet string) string {
 		return ""
 	}
 	return "工作表「" + sheet + "」"
+}
+
+// unsupportedTable is the error for a table file of extension ext
+// (lower case, with its dot) that is neither .xlsx nor CSV: other
+// spreadsheet formats are told to save as .xlsx or CSV.
+func unsupportedTable(ext string) error {
+	switch ext {
+	case ".xls", ".et", ".xlsm", ".xlsb", ".ods", ".numbers":
+		return listErr(CodeUnsupportedList, 0, "不支持 %s 文件：请在 Excel 或 WPS 中“另存为” .xlsx 或 CSV 后上传。", ext)
+	case "":
+		ext = "（无扩展名）"
+	}
+	return listErr(CodeUnsupportedList, 0, "不支持的文件类型“%s”：请上传 Excel 工作簿（.xlsx）或 CSV 文件（.csv）。", ext)
 }
 
 // ---- header ----
