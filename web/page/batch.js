@@ -306,9 +306,11 @@ function show(job, seq) {
   if (job.options && job.options.buffer_m) meta.push(`缓冲 ${fmt(job.options.buffer_m)} m`);
   if (job.options && job.options.crs) meta.push(`坐标系：${crsLabel(job.options.crs)}`);
   if (job.dataset) meta.push(`数据版本：${job.dataset}`);
-  if (job.restarts > 0) {
-    meta.push(`筛查过程中数据版本由 ${job.previous_dataset} 更新为 ${job.dataset || "新版本"}，已按新版本从头重新筛查（全部结果为同一版本）`);
-  }
+  const restart = $("batch-restart");
+  restart.hidden = !(job.restarts > 0);
+  restart.textContent = job.restarts > 0
+    ? `筛查过程中数据版本由 ${job.previous_dataset} 更新为 ${job.dataset || "新版本"}，已按新版本从头重新筛查，全部结果为同一版本。`
+    : "";
   const roles = Object.entries((job.header && job.header.roles) || {}).sort((a, b) => a[1] - b[1])
     .map(([role, i]) => `${job.header.columns[i]}→${roleLabels[role] || role}`);
   if (roles.length) meta.push("识别的列：" + roles.join("、"));
