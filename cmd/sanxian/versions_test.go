@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/paulmach/orb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -753,6 +754,13 @@ func TestBatchAcrossActivation(t *testing.T) {
 			assert.Equal(t, label[from], v.PreviousDataset)
 			caught = true
 			t.Logf("attempt %d: started over on %s after the switch", attempt, v.Dataset)
+			// The page says so, in a notice of its own.
+			ctx := browser(t)
+			openBatch(t, ctx, srv.base, "?job="+id)
+			notice, err := chromedp.Run(ctx, chromedp.Poll[string](`(e => e.hidden ? null : e.textContent)(document.getElementById("batch-restart"))`,
+				chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+			require.NoError(t, err, "no restart notice on the page")
+			assert.Equal(t, "筛查过程中数据版本由 "+label[from]+" 更新为 "+label[to]+"，已按新版本从头重新筛查，全部结果为同一版本。", notice)
 			break
 		}
 		t.Logf("attempt %d: the job finished on %s before the switch landed", attempt, v.Dataset)
