@@ -104,15 +104,11 @@ type httpAnswer struct {
 
 // Query answers q over HTTP.
 func (h *HTTP) Query(ctx context.Context, q Query) (Answer, error) {
-	g, err := json.Marshal(geojson.NewGeometry(q.Site))
-	if err != nil {
-		return nil, fmt.Errorf("http: %s: %w", q.ID, err)
-	}
 	body, err := json.Marshal(struct {
-		Geometry json.RawMessage `json:"geometry"`
-		BufferM  float64         `json:"buffer_m"`
-		Layers   []string        `json:"layers"`
-	}{g, q.BufferM, h.layers})
+		Geometry *geojson.Geometry `json:"geometry"`
+		BufferM  float64           `json:"buffer_m"`
+		Layers   []string          `json:"layers"`
+	}{geojson.NewGeometry(q.Site), q.BufferM, h.layers})
 	if err != nil {
 		return nil, fmt.Errorf("http: %s: %w", q.ID, err)
 	}
