@@ -159,7 +159,7 @@ func (r *Runner) Step(ctx context.Context) (bool, error) {
 			}
 		}
 	}
-	if err := r.Store.Complete(ctx, *c, results, clauses); err != nil {
+	if err := r.complete(ctx, *c, results, clauses); err != nil {
 		if errors.Is(err, ErrClaimLost) || errors.Is(err, ErrNotActive) {
 			return true, nil // someone else has it, or nobody wants it
 		}
@@ -169,6 +169,32 @@ func (r *Runner) Step(ctx context.Context) (bool, error) {
 		r.OnChunk(*c, results)
 	}
 	return true, nil
+}
+
+// complete records a chunk's results. While the store is full it keeps
+// the results and tries again every Poll for up to half the lease (the
+// claim is still this runner's), logging the first failure, so that a
+// chunk checked before the disk filled up is recorded as soon as there
+// is room instead of being checked again after its lease.
+func (r *Runner) complete(ctx context.Context, c Chunk, results []Result, clauses []Clause) error {
+	deadline := time.Now().Add(r.Lease / 2)
+	for attempt := 0; ; attempt++ {
+		err := r.Store.Complete(ctx, c, results, clauses)
+		if !errors.Is(err, ErrStorageFull) || time.Now().Add(r.Poll).After(deadline) {
+			return err
+		}
+		if attempt == 0 {
+			r.Log.Error("batch chunk waits for room in the job store", slog.String("worker", r.Worker),
+				slog.String("chunk", fmt.Sprintf("%s/%d", c.JobID, c.No)), slog.String("error", err.Error()))
+		}
+		t := time.NewTimer(r.Poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
 }
 
 // expire deletes jobs past Retention until ctx ends.

@@ -3,6 +3,7 @@ package batch_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -272,4 +273,64 @@ func TestRunnerVersionSwitchMidJob(t *testing.T) {
 		return nil
 	}))
 	assert.Equal(t, 40, n)
+}
+
+// fullStore fails Complete with ErrStorageFull while full > 0 (counting
+// down with each call), then passes it on.
+type fullStore struct {
+	batch.Store
+	full, calls int
+}
+
+func (f *fullStore) Complete(ctx context.Context, c batch.Chunk, results []batch.Result, clauses []batch.Clause) error {
+	f.calls++
+	if f.full > 0 {
+		f.full--
+		return fmt.Errorf("%w: complete: database or disk is full", batch.ErrStorageFull)
+	}
+	return f.Store.Complete(ctx, c, results, clauses)
+}
+
+// A chunk checked while the store is full is recorded as soon as there
+// is room again, by the runner that holds it, without checking it again;
+// a store that stays full past half the lease fails the step, keeping
+// the error.
+func TestRunnerWaitsForRoomToComplete(t *testing.T) {
+	ctx := context.Background()
+	d := sampletest.Dataset(t)
+	st, err := sqlstore.OpenSQLite(ctx, t.TempDir())
+	require.NoError(t, err)
+	defer st.Close()
+	rows := func(yield func(batch.Row, error) bool) {
+		for i := 0; i < 20; i++ {
+			if !yield(batch.Row{Line: i + 2, Geometry: orb.Point{106.2 + float64(i)*0.02, 29.6}}, nil) {
+				return
+			}
+		}
+	}
+	job, err := st.Create(ctx, batch.Job{Name: "t"}, rows, 10, 0)
+	require.NoError(t, err)
+
+	fs := &fullStore{Store: st, full: 3}
+	checked := 0
+	r := &batch.Runner{Store: fs, Datasets: staticSource{d}, Worker: "w", Poll: 5 * time.Millisecond, Lease: time.Minute,
+		OnChunk: func(batch.Chunk, []batch.Result) { checked++ }}
+	worked, err := r.Step(ctx)
+	require.NoError(t, err)
+	assert.True(t, worked)
+	assert.Equal(t, 4, fs.calls, "three tries on a full store, the fourth recorded")
+	assert.Equal(t, 1, checked)
+	j, err := st.Job(ctx, job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 10, j.Done)
+
+	fs.full, fs.calls = 1000, 0
+	r2 := &batch.Runner{Store: fs, Datasets: staticSource{d}, Worker: "w2", Poll: 5 * time.Millisecond, Lease: 100 * time.Millisecond}
+	_, err = r2.Step(ctx)
+	require.ErrorIs(t, err, batch.ErrStorageFull)
+	assert.Greater(t, fs.calls, 1, "tried again before giving up")
+	assert.Less(t, fs.calls, 20, "gave up after about half the lease")
+	j, err = st.Job(ctx, job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 10, j.Done, "nothing of the second chunk recorded")
 }
