@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -13,24 +12,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sanxian/sanxian/admission"
+	"github.com/sanxian/sanxian/internal/syncbuf"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// lockedBuffer captures a server's log while the test reads it.
+type lockedBuffer = syncbuf.Buffer
 
 func TestAccessLog(t *testing.T) {
 	var buf lockedBuffer
