@@ -187,13 +187,7 @@ func postList(t *testing.T, url, name string, content []byte, fields ...string) 
 		_, err = fw.Write(content)
 		require.NoError(t, err)
 	}
-	require.NoError(t, mw.Close())
-	res, err := http.Post(url, mw.FormDataContentType(), &buf)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+	return postForm(t, url, mw, &buf)
 }
 
 // apiJob is the job answer as the page reads it.

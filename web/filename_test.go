@@ -61,13 +61,7 @@ func postRawList(t *testing.T, url, fileName string, content []byte, fields map[
 	require.NoError(t, err)
 	_, err = fw.Write(content)
 	require.NoError(t, err)
-	require.NoError(t, mw.Close())
-	res, err := http.Post(url, mw.FormDataContentType(), &buf)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+	return postForm(t, url, mw, &buf)
 }
 
 // Uploaded names are stored and echoed sanitised: the job's file_name and

@@ -40,6 +40,19 @@ func (fakeSites) ParseText(text, kind string, _ crs.CRS) (orb.Geometry, error) {
 	return nil, SiteInputError(CodeMalformedSite, "malformed_coordinates", "第 2 行无法识别。", 2)
 }
 
+// postForm closes mw, whose parts are in buf, posts it to url and reads
+// the answer.
+func postForm(t *testing.T, url string, mw *multipart.Writer, buf *bytes.Buffer) response {
+	t.Helper()
+	require.NoError(t, mw.Close())
+	res, err := http.Post(url, mw.FormDataContentType(), buf)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
 func upload(t *testing.T, url, field, name string, content []byte) response {
 	t.Helper()
 	var buf bytes.Buffer
@@ -48,13 +61,7 @@ func upload(t *testing.T, url, field, name string, content []byte) response {
 	require.NoError(t, err)
 	_, err = fw.Write(content)
 	require.NoError(t, err)
-	require.NoError(t, mw.Close())
-	res, err := http.Post(url, mw.FormDataContentType(), &buf)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+	return postForm(t, url, mw, &buf)
 }
 
 func TestParseSiteRoute(t *testing.T) {

@@ -39,9 +39,20 @@ func jsString(s string) string {
 // so far.
 func watchConsole(t *testing.T, ctx context.Context) func() []string {
 	t.Helper()
+	return collectConsole(t, ctx, func(m chromedp.ConsoleMessage) (string, bool) {
+		return m.Text, m.Type == chromedp.ConsoleException
+	})
+}
+
+// collectConsole subscribes to the tab's console from now on, across
+// navigations: messages keep says yes to are collected (as it words
+// them), other console errors are logged while the test runs. The
+// function returned gives what was collected so far.
+func collectConsole(t *testing.T, ctx context.Context, keep func(chromedp.ConsoleMessage) (string, bool)) func() []string {
+	t.Helper()
 	var (
 		mu      sync.Mutex
-		exc     []string
+		found   []string
 		stopped bool // no t.Logf once the test is over
 	)
 	t.Cleanup(func() { mu.Lock(); stopped = true; mu.Unlock() })
@@ -52,12 +63,12 @@ func watchConsole(t *testing.T, ctx context.Context) func() []string {
 				return
 			}
 			mu.Lock()
-			switch {
-			case stopped:
-			case m.Type == chromedp.ConsoleException:
-				exc = append(exc, m.Text)
-			case m.Type == chromedp.ConsoleError:
-				t.Logf("console error: %s (%s)", m.Text, m.URL)
+			if !stopped {
+				if text, ok := keep(m); ok {
+					found = append(found, text)
+				} else if m.Type == chromedp.ConsoleError {
+					t.Logf("console error: %s (%s)", m.Text, m.URL)
+				}
 			}
 			mu.Unlock()
 		}
@@ -65,7 +76,7 @@ func watchConsole(t *testing.T, ctx context.Context) func() []string {
 	return func() []string {
 		mu.Lock()
 		defer mu.Unlock()
-		return append([]string(nil), exc...)
+		return append([]string(nil), found...)
 	}
 }
 

@@ -258,16 +258,7 @@ func TestReportPage(t *testing.T) {
 	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#report-id a").getAttribute("href")`))
 	require.NoError(t, err)
 	assert.Equal(t, "/report?id="+id, href)
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.SetValue(chromedp.CSS("#pname"), "某化工原料项目（测试）"),
-		chromedp.Evaluate[chromedp.Void](`window.sanxianReportSameTab = true`),
-		chromedp.Click(chromedp.CSS("#report")),
-	))
-	// The click navigates, which can break a running poll: ask again.
-	require.Eventually(t, func() bool {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.pathname === "/report" && window.sanxianReportReady === true`))
-		return err == nil && ok
-	}, 20*time.Second, 100*time.Millisecond, "the report never finished")
+	printReport(t, ctx, "某化工原料项目（测试）")
 	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(1000, 1400)))
 
 	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#report")))
@@ -722,4 +713,20 @@ func TestMapPageTypedCoordinatesCRS(t *testing.T) {
 	out = waitVerdict(t, ctx)
 	assert.Contains(t, out, "点位 106.56")
 	assert.Contains(t, out, "渝中区")
+}
+
+// printReport fills in the project name and opens the printed report in
+// the same tab, waiting until it has drawn. (The click navigates, which
+// can break a running poll, so readiness is asked again and again.)
+func printReport(t *testing.T, ctx context.Context, projectName string) {
+	t.Helper()
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#pname"), projectName),
+		chromedp.Evaluate[chromedp.Void](`window.sanxianReportSameTab = true`),
+		chromedp.Click(chromedp.CSS("#report")),
+	))
+	require.Eventually(t, func() bool {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.pathname === "/report" && window.sanxianReportReady === true`))
+		return err == nil && ok
+	}, 20*time.Second, 100*time.Millisecond, "the report never finished")
 }

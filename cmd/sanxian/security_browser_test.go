@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,41 +41,21 @@ const cspListener = `document.addEventListener("securitypolicyviolation", (e) =>
 // uncaught exceptions, across navigations.
 func pageProblems(t *testing.T, ctx context.Context) func() []string {
 	t.Helper()
-	var (
-		mu      sync.Mutex
-		found   []string
-		stopped bool
-	)
-	t.Cleanup(func() { mu.Lock(); stopped = true; mu.Unlock() })
-	msgs := chromedp.Console(ctx) // subscribes now
-	go func() {
-		for m, err := range msgs {
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			switch {
-			case stopped:
-			case m.Type == chromedp.ConsoleException:
-				found = append(found, "exception: "+m.Text)
-			case strings.Contains(m.Text, "csp-violation") || strings.Contains(m.Text, "Content Security Policy"):
-				found = append(found, m.Text)
-			case m.Type == chromedp.ConsoleError:
-				t.Logf("console error: %s (%s)", m.Text, m.URL)
-			}
-			mu.Unlock()
+	found := collectConsole(t, ctx, func(m chromedp.ConsoleMessage) (string, bool) {
+		switch {
+		case m.Type == chromedp.ConsoleException:
+			return "exception: " + m.Text, true
+		case strings.Contains(m.Text, "csp-violation") || strings.Contains(m.Text, "Content Security Policy"):
+			return m.Text, true
 		}
-	}()
+		return "", false
+	})
 	_, err := chromedp.Run(ctx, func(ctx context.Context, tg *chromedp.Target) (bool, error) {
 		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspListener})
 		return err == nil, err
 	})
 	require.NoError(t, err)
-	return func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), found...)
-	}
+	return found
 }
 
 // tileServer answers every tile with a 1×1 PNG, on an origin other than
@@ -129,15 +108,7 @@ func TestPagesUnderCSP(t *testing.T) {
 	require.NoError(t, err, "the feature card did not open")
 
 	// The printed report.
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.SetValue(chromedp.CSS("#pname"), "测试项目"),
-		chromedp.Evaluate[chromedp.Void](`window.sanxianReportSameTab = true`),
-		chromedp.Click(chromedp.CSS("#report")),
-	))
-	require.Eventually(t, func() bool {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.pathname === "/report" && window.sanxianReportReady === true`))
-		return err == nil && ok
-	}, 20*time.Second, 100*time.Millisecond, "the report never finished")
+	printReport(t, ctx, "测试项目")
 
 	// The batch page runs under its CSP in TestHTMLInjection (upload,
 	// table, map, tooltips), which asserts the same.
@@ -290,15 +261,7 @@ func TestHTMLInjection(t *testing.T) {
 	assertInert(t, ctx, "map page")
 
 	// The printed report, with a project name that is a payload.
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.SetValue(chromedp.CSS("#pname"), payloadSVG+payloadScript),
-		chromedp.Evaluate[chromedp.Void](`window.sanxianReportSameTab = true`),
-		chromedp.Click(chromedp.CSS("#report")),
-	))
-	require.Eventually(t, func() bool {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.pathname === "/report" && window.sanxianReportReady === true`))
-		return err == nil && ok
-	}, 20*time.Second, 100*time.Millisecond, "the report never finished")
+	printReport(t, ctx, payloadSVG+payloadScript)
 	report, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#report")))
 	require.NoError(t, err)
 	assert.Contains(t, report, payloadSVG+payloadScript, "the project name shown as text")
