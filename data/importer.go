@@ -58,6 +58,7 @@ const (
 	WarnAccessList      = "access_list"      // a problem ReadAccessList reported
 	WarnClausesReplaced = "clauses_replaced" // unit clauses of the attributes left out for the access list's
 	WarnUnknownCategory = "unknown_category" // category values not recognised
+	WarnTableSkipped    = "table_skipped"    // a table of a whole database left out (not a layer, or not readable as one)
 	CodeImportConvert   = "crs_conversion"   // Problem.Code: a position that cannot be converted
 )
 
@@ -504,16 +505,42 @@ func readImportSources(ctx context.Context, inputs []string, m *Mapping, tables 
 		out = append(out, srcs...)
 	}
 	for _, t := range tables {
-		if len(t.Rows) != len(t.Geometries) {
-			return nil, importErr(t.Name, CodeImportRead, "有 %d 行属性，却有 %d 个几何", len(t.Rows), len(t.Geometries))
+		s, err := tableSource(t)
+		if err != nil {
+			return nil, err
 		}
-		tail := t.Name[strings.LastIndex(t.Name, "/")+1:]
-		s := &impSource{name: t.Name, keys: []string{t.Name, tail, tail[strings.LastIndex(tail, ".")+1:]}, format: "table",
-			fields: t.Fields, rows: t.Rows, geoms: t.Geometries, declared: t.CRS, declFrom: t.CRSFrom}
-		s.setKind()
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// tableSource is an input layer read by the caller as a source.
+func tableSource(t ImportTable) (*impSource, error) {
+	if len(t.Rows) != len(t.Geometries) {
+		return nil, importErr(t.Name, CodeImportRead, "有 %d 行属性，却有 %d 个几何", len(t.Rows), len(t.Geometries))
+	}
+	tail := t.Name[strings.LastIndex(t.Name, "/")+1:]
+	s := &impSource{name: t.Name, keys: []string{t.Name, tail, tail[strings.LastIndex(tail, ".")+1:]}, format: "table",
+		fields: t.Fields, rows: t.Rows, geoms: t.Geometries, declared: t.CRS, declFrom: t.CRSFrom}
+	s.setKind()
+	return s, nil
+}
+
+// TableLayer says where ReadImport would put a table: the layer of the
+// mapping entry matching its name ("skip" included; Reason "映射文件"),
+// else DetectLayer's answer on its columns, geometries and rows (a sample
+// of the rows is enough). Layer is empty when neither knows. Callers
+// reading a whole database use it to leave out the tables that are not
+// layers before reading them in full.
+func TableLayer(t ImportTable, m *Mapping) Detection {
+	s, err := tableSource(t)
+	if err != nil {
+		return Detection{Reason: err.Error()}
+	}
+	if fm := m.match(s.keys); fm != nil && fm.Layer != "" {
+		return Detection{Layer: fm.Layer, Reason: "映射文件"}
+	}
+	return s.detect()
 }
 
 // readImportSHPFile reads a .shp and its sibling files.

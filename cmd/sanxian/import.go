@@ -8,16 +8,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/sanxian/sanxian/admission"
 	"github.com/sanxian/sanxian/crs"
@@ -30,8 +25,7 @@ const importUsage = `用法：sanxian import --out 目录 [参数] 输入…
 先完整校验，有错误时不写出任何文件。输入可以是：
   zip 压缩的 shapefile（一个压缩包可含多个 .shp，各为一个图层）、.shp（同目录下的
   .dbf、.prj、.cpg 一并读取）、GeoJSON（FeatureCollection）、KML 或 KMZ，
-  以及 PostGIS 表：'postgres://用户:密码@主机:端口/库?table=模式.表名[&geom=几何列]'
-  （坐标系取自 SRID）。
+  以及 PostGIS 数据库中的表（--source，坐标系取自 SRID）。
 各输入属于哪个图层（区县、环境管控单元、生态保护红线、自然保护地、饮用水水源保护区、河流）
 按字段名识别（HJZHGKDYBM、ZHGKDYFL、STHJYSGKFQBM 等及其中文名），识别不了时请写映射文件。
 
@@ -42,7 +36,13 @@ const importUsage = `用法：sanxian import --out 目录 [参数] 输入…
   --name 名称         数据集名称（必填，也可写在映射文件中）
   --version 版本      版本号（必填，也可写在映射文件中）
   --published 日期    发布日期 YYYY-MM-DD
-  --source 来源       数据来源（发布机关、文号）
+  --authority 说明    数据来源：发布机关、文号（写入 dataset.json 的 source）
+  --source 数据库     从 PostGIS 读取图层表，可多次给出：
+                      'postgres://用户:密码@主机:端口/库'：库中（除 PostGIS 自带模式外）
+                        所有含一个几何列的表，能识别为图层的导入，其余列出后跳过；
+                      加 ?schema=模式[,模式] 只看这些模式；
+                      加 ?table=模式.表[,模式.表] 只读这些表（须能识别或在映射文件中写明），
+                        一个表有多个几何列时再加 &geom=列名
   --notice 说明       提示语，随每个核查结果返回
   --crs 坐标系        没有 .prj 的输入所用坐标系，如 EPSG:4545（CGCS2000 3度带 CM 108°E）；
                       不覆盖可识别的 .prj（要覆盖请在映射文件中为该输入写 crs）
@@ -65,6 +65,9 @@ type importConfig struct {
 	Format       string
 	Force        bool
 	Inputs       []string
+	// Sources are PostGIS databases (--source; positional postgres://
+	// inputs too).
+	Sources []string
 }
 
 func parseImport(args []string) (importConfig, error) {
@@ -78,7 +81,14 @@ func parseImport(args []string) (importConfig, error) {
 	fs.StringVar(&c.Info.Name, "name", "", "")
 	fs.StringVar(&c.Info.Version, "version", "", "")
 	fs.StringVar(&c.Info.Published, "published", "", "")
-	fs.StringVar(&c.Info.Source, "source", "", "")
+	fs.StringVar(&c.Info.Source, "authority", "", "")
+	fs.Func("source", "", func(v string) error {
+		if !isPostGIS(v) {
+			return fmt.Errorf("--source 应为 PostGIS 数据库地址 postgres://…，收到 %q；数据来源（发布机关、文号）请用 --authority", v)
+		}
+		c.Sources = append(c.Sources, v)
+		return nil
+	})
 	fs.StringVar(&c.Info.Notice, "notice", "", "")
 	fs.StringVar(&c.CRS, "crs", "", "")
 	fs.StringVar(&c.AccessList, "access-list", "", "")
@@ -93,12 +103,16 @@ func parseImport(args []string) (importConfig, error) {
 		if fs.NArg() == 0 {
 			break
 		}
-		c.Inputs = append(c.Inputs, fs.Arg(0))
+		if in := fs.Arg(0); isPostGIS(in) {
+			c.Sources = append(c.Sources, in)
+		} else {
+			c.Inputs = append(c.Inputs, in)
+		}
 		args = fs.Args()[1:]
 	}
 	switch {
-	case len(c.Inputs) == 0:
-		return c, errors.New("请给出要导入的文件（zip、.shp、GeoJSON、KML 或 KMZ）")
+	case len(c.Inputs) == 0 && len(c.Sources) == 0:
+		return c, errors.New("请给出要导入的文件（zip、.shp、GeoJSON、KML 或 KMZ）或用 --source 给出 PostGIS 数据库")
 	case c.Out == "" && !c.PrintMapping:
 		return c, errors.New("请用 --out 给出输出的数据集目录")
 	case c.Format != "text" && c.Format != "json":
@@ -174,23 +188,25 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	var files []string
-	var tables []data.ImportTable
-	for _, in := range cfg.Inputs {
-		if !isPostGIS(in) {
-			files = append(files, in)
-			continue
-		}
-		t, err := readPostGIS(ctx, in)
+	files := cfg.Inputs
+	var (
+		tables []data.ImportTable
+		notes  []data.ImportWarning
+	)
+	for _, src := range cfg.Sources {
+		t, n, err := readPostGISSource(ctx, src, mapping, cfg.PrintMapping)
 		if err != nil {
 			return importFailed(cfg, err, stdout, stderr)
 		}
-		tables = append(tables, t)
+		tables, notes = append(tables, t...), append(notes, n...)
 	}
 	if cfg.PrintMapping {
 		tpl, err := data.ImportTemplate(ctx, files, mapping, tables...)
 		if err != nil {
 			return importFailed(cfg, err, stdout, stderr)
+		}
+		for _, n := range notes {
+			fmt.Fprintf(stderr, "提示：%s\n", n)
 		}
 		fmt.Fprint(stdout, tpl)
 		return exitOK
@@ -221,6 +237,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		return importFailed(cfg, err, stdout, stderr)
 	}
+	im.Warnings = append(notes, im.Warnings...)
 	t1 := time.Now()
 	rep, sum, err := im.Save(cfg.Out, cfg.Force, admission.ValidateOptions{SliverM2: cfg.SliverM2})
 	t2 := time.Now()
@@ -347,135 +364,4 @@ func writeImportText(w io.Writer, im *data.Import, rep admission.Report, read, v
 	}
 	fmt.Fprintln(w)
 	writeReport(w, rep, im.Contents.Layers, validate)
-}
-
-// isPostGIS reports whether an input names a PostGIS table.
-func isPostGIS(in string) bool {
-	return strings.HasPrefix(in, "postgres://") || strings.HasPrefix(in, "postgresql://")
-}
-
-// readPostGIS reads a PostGIS table as an import layer. The input is a
-// PostgreSQL URL with two parameters of ours: table (schema.table; the
-// schema defaults to public) and geom (the geometry column, needed only
-// when the table has several); the others go to PostgreSQL (sslmode…).
-// Attributes come through to_jsonb (numbers stay numbers), geometries
-// through ST_AsBinary(ST_Force2D(…)), the CRS from the column's SRID (or
-// the first row's). Rows are ordered by their attributes, so that the
-// same table gives the same dataset. Messages never show the password.
-func readPostGIS(ctx context.Context, raw string) (data.ImportTable, error) {
-	var t data.ImportTable
-	u, err := url.Parse(raw)
-	if err != nil {
-		return t, &data.ImportError{Code: data.CodeImportRead, Message: "PostGIS 输入不是有效的 URL，应为 postgres://用户:密码@主机:端口/库?table=模式.表名"}
-	}
-	q := u.Query()
-	table, geomCol := q.Get("table"), q.Get("geom")
-	q.Del("table")
-	q.Del("geom")
-	u.RawQuery = q.Encode()
-	schema, name := "public", table
-	if i := strings.LastIndex(table, "."); i >= 0 {
-		schema, name = table[:i], table[i+1:]
-	}
-	t.Name = "postgis:" + strings.TrimPrefix(u.Path, "/") + "/" + schema + "." + name
-	fail := func(format string, args ...any) (data.ImportTable, error) {
-		return data.ImportTable{}, &data.ImportError{File: t.Name, Code: data.CodeImportRead, Message: fmt.Sprintf(format, args...)}
-	}
-	if table == "" || name == "" {
-		return fail("PostGIS 输入缺少 table 参数，如 %s?table=public.units", u.Redacted())
-	}
-	conn, err := pgx.Connect(ctx, u.String())
-	if err != nil {
-		return fail("无法连接 PostgreSQL（%s）：%v", u.Redacted(), err)
-	}
-	defer conn.Close(context.Background())
-	type gcol struct {
-		name string
-		srid int
-	}
-	rows, err := conn.Query(ctx, `SELECT f_geometry_column, srid FROM geometry_columns WHERE f_table_schema = $1 AND f_table_name = $2 ORDER BY 1`, schema, name)
-	if err != nil {
-		return fail("无法读取 geometry_columns（数据库是否安装了 PostGIS？）：%v", err)
-	}
-	gcols, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (gcol, error) {
-		var c gcol
-		return c, r.Scan(&c.name, &c.srid)
-	})
-	if err != nil {
-		return fail("无法读取 geometry_columns：%v", err)
-	}
-	var g *gcol
-	for i := range gcols {
-		if geomCol == "" || gcols[i].name == geomCol {
-			if g != nil {
-				var names []string
-				for _, c := range gcols {
-					names = append(names, c.name)
-				}
-				return fail("表有多个几何列（%s）：请用 geom 参数指定", strings.Join(names, "、"))
-			}
-			g = &gcols[i]
-		}
-	}
-	if g == nil {
-		if geomCol != "" {
-			return fail("表中没有几何列 %s", geomCol)
-		}
-		return fail("表不存在，或没有 geometry 类型的列")
-	}
-	tbl, gid := pgx.Identifier{schema, name}.Sanitize(), pgx.Identifier{g.name}.Sanitize()
-	if g.srid == 0 {
-		if err := conn.QueryRow(ctx, `SELECT coalesce((SELECT ST_SRID(`+gid+`) FROM `+tbl+` WHERE `+gid+` IS NOT NULL LIMIT 1), 0)`).Scan(&g.srid); err != nil {
-			return fail("无法读取 SRID：%v", err)
-		}
-	}
-	if g.srid > 0 {
-		t.CRS, t.CRSFrom = "EPSG:"+strconv.Itoa(g.srid), "PostGIS SRID"
-	}
-	rows, err = conn.Query(ctx, `SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, tbl)
-	if err != nil {
-		return fail("无法读取表的列：%v", err)
-	}
-	cols, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return fail("无法读取表的列：%v", err)
-	}
-	for _, c := range cols {
-		if c != g.name {
-			t.Fields = append(t.Fields, c)
-		}
-	}
-	rows, err = conn.Query(ctx, `SELECT to_jsonb(t) - $1::text, ST_AsBinary(ST_Force2D(t.`+gid+`)) FROM `+tbl+` AS t ORDER BY 1`, g.name)
-	if err != nil {
-		return fail("无法读取表：%v", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var props, geom []byte
-		if err := rows.Scan(&props, &geom); err != nil {
-			return fail("无法读取表：%v", err)
-		}
-		dec := json.NewDecoder(strings.NewReader(string(props)))
-		dec.UseNumber()
-		var m map[string]any
-		if err := dec.Decode(&m); err != nil {
-			return fail("无法读取属性：%v", err)
-		}
-		row := make([]any, len(t.Fields))
-		for i, f := range t.Fields {
-			row[i] = m[f]
-		}
-		var gm orb.Geometry
-		if geom != nil {
-			if gm, err = wkb.Unmarshal(geom); err != nil {
-				return fail("第 %d 行的几何无法读取：%v", len(t.Rows)+1, err)
-			}
-		}
-		t.Rows = append(t.Rows, row)
-		t.Geometries = append(t.Geometries, gm)
-	}
-	if err := rows.Err(); err != nil {
-		return fail("无法读取表：%v", err)
-	}
-	return t, nil
 }

@@ -86,7 +86,7 @@ func writeImportInputs(t *testing.T, category string) []string {
 func TestImportCommand(t *testing.T) {
 	inputs := writeImportInputs(t, "2")
 	out := filepath.Join(t.TempDir(), "versions", "2026.1")
-	args := append([]string{"import", "--out", out, "--name", "万州区生态环境分区管控", "--version", "2026.1", "--published", "2026-03-01", "--source", "万州区生态环境局"}, inputs...)
+	args := append([]string{"import", "--out", out, "--name", "万州区生态环境分区管控", "--version", "2026.1", "--published", "2026-03-01", "--authority", "万州区生态环境局"}, inputs...)
 	code, stdout, stderr := runCmd(t, args...)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 	assert.Contains(t, stdout, "管控单元.shp → control_units（按字段「HJZHGKDYBM」识别）：2 个要素，15 个顶点；属性编码 GBK（无 .cpg，按内容判断）；坐标系 CGCS2000 经纬度（EPSG:4490），来自 .prj")
@@ -252,10 +252,22 @@ func TestImportCommandUsage(t *testing.T) {
 	assert.Contains(t, stdout, "用法：sanxian import")
 }
 
-// TestImportCommandPostGIS imports control units from a PostGIS table
-// stored in EPSG:4545 (PostGIS's ST_Transform, that is PROJ, made the
-// coordinates), next to a GeoJSON district.
-func TestImportCommandPostGIS(t *testing.T) {
+// gkdySQL makes gis.gkdy: two control units stored in EPSG:4545
+// (PostGIS's ST_Transform, that is PROJ, made the coordinates) that tile
+// the square 106.5–106.6 °E, 29.5–29.6 °N; the first has a hole the second
+// fills.
+const gkdySQL = `CREATE SCHEMA gis;
+CREATE TABLE gis.gkdy (hjzhgkdybm text, hjzhgkdymc text, zhgkdyfl integer, kjbjys text, mj numeric, geom geometry(MultiPolygon, 4545));
+INSERT INTO gis.gkdy VALUES
+ ('ZH50010110001', '万州区优先保护单元', 1, '1-1 禁止新建化工项目。', 12.5,
+  ST_Transform(ST_GeomFromText('MULTIPOLYGON(((106.50 29.50,106.55 29.50,106.55 29.60,106.50 29.60,106.50 29.50),(106.52 29.54,106.52 29.56,106.53 29.56,106.53 29.54,106.52 29.54)))', 4490), 4545)),
+ ('ZH50010130001', '万州区一般管控单元', 3, NULL, NULL,
+  ST_Transform(ST_GeomFromText('MULTIPOLYGON(((106.52 29.54,106.53 29.54,106.53 29.56,106.52 29.56,106.52 29.54)),((106.55 29.50,106.60 29.50,106.60 29.60,106.55 29.60,106.55 29.50)))', 4490), 4545));`
+
+// postgisDB returns the URL of a new database of the shared test cluster
+// with PostGIS and the tables sql makes; without PostGIS the test skips.
+func postgisDB(t *testing.T, sql string) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts PostgreSQL")
 	}
@@ -267,24 +279,31 @@ func TestImportCommandPostGIS(t *testing.T) {
 	if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS postgis"); err != nil {
 		t.Skipf("PostGIS not installed (apt-get install postgresql-15-postgis-3): %v", err)
 	}
-	_, err = conn.Exec(ctx, `CREATE SCHEMA gis;
-CREATE TABLE gis.gkdy (hjzhgkdybm text, hjzhgkdymc text, zhgkdyfl integer, kjbjys text, mj numeric, geom geometry(MultiPolygon, 4545));
-INSERT INTO gis.gkdy VALUES
- ('ZH50010110001', '万州区优先保护单元', 1, '1-1 禁止新建化工项目。', 12.5,
-  ST_Transform(ST_GeomFromText('MULTIPOLYGON(((106.50 29.50,106.55 29.50,106.55 29.60,106.50 29.60,106.50 29.50),(106.52 29.54,106.52 29.56,106.53 29.56,106.53 29.54,106.52 29.54)))', 4490), 4545)),
- ('ZH50010130001', '万州区一般管控单元', 3, NULL, NULL,
-  ST_Transform(ST_GeomFromText('MULTIPOLYGON(((106.52 29.54,106.53 29.54,106.53 29.56,106.52 29.56,106.52 29.54)),((106.55 29.50,106.60 29.50,106.60 29.60,106.55 29.60,106.55 29.50)))', 4490), 4545))`)
+	_, err = conn.Exec(ctx, sql)
 	require.NoError(t, err)
+	return dbURL
+}
+
+// withQuery adds query parameters to a database URL.
+func withQuery(dbURL, params string) string {
+	if strings.Contains(dbURL, "?") {
+		return dbURL + "&" + params
+	}
+	return dbURL + "?" + params
+}
+
+// TestImportCommandPostGIS imports control units from a PostGIS table
+// named on the command line, next to a GeoJSON district.
+func TestImportCommandPostGIS(t *testing.T) {
+	dbURL := postgisDB(t, gkdySQL)
+	ctx := context.Background()
 
 	dir := t.TempDir()
 	districts := filepath.Join(dir, "区县.geojson")
 	require.NoError(t, os.WriteFile(districts, []byte(`{"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"XZQDM":"500101","XZQMC":"万州区"},"geometry":{"type":"Polygon","coordinates":[[[106.5,29.5],[106.6,29.5],[106.6,29.6],[106.5,29.6],[106.5,29.5]]]}}]}`), 0o644))
 	out := filepath.Join(dir, "ds")
-	input := dbURL + "?table=gis.gkdy"
-	if strings.Contains(dbURL, "?") {
-		input = dbURL + "&table=gis.gkdy"
-	}
+	input := withQuery(dbURL, "table=gis.gkdy")
 	code, stdout, stderr := runCmd(t, "import", "--out", out, "--name", "N", "--version", "V", input, districts)
 	require.Equal(t, exitOK, code, "%s\n%s", stdout, stderr)
 	assert.Contains(t, stdout, "/gis.gkdy → control_units（按字段「hjzhgkdybm」识别）：2 个要素")
@@ -320,4 +339,101 @@ INSERT INTO gis.gkdy VALUES
 	code, _, stderr = runCmd(t, "import", "--out", filepath.Join(dir, "x"), "--name", "N", "--version", "V", strings.Replace(input, "gis.gkdy", "gis.nope", 1))
 	assert.Equal(t, exitFail, code)
 	assert.Contains(t, stderr, "gis.nope：表不存在，或没有 geometry 类型的列")
+}
+
+// TestImportCommandPostGISSource imports a whole database with --source:
+// the tables that are layers are found by their columns (in two schemas),
+// the others are left out with a note, and a mapping file or a table list
+// narrows it down.
+func TestImportCommandPostGISSource(t *testing.T) {
+	dbURL := postgisDB(t, gkdySQL+`
+CREATE TABLE gis.qx (xzqdm text, xzqmc text, geom geometry(Polygon, 4490));
+INSERT INTO gis.qx VALUES ('500101', '万州区', ST_GeomFromText('POLYGON((106.5 29.5,106.6 29.5,106.6 29.6,106.5 29.6,106.5 29.5))', 4490));
+CREATE SCHEMA hx;
+CREATE TABLE hx.sthx (sthjysgkfqbm text, sthjysgkfqmc text, geom geometry(Polygon, 4490));
+INSERT INTO hx.sthx VALUES ('HX500101-0001', '铁峰山生态保护红线', ST_GeomFromText('POLYGON((106.505 29.505,106.515 29.505,106.515 29.515,106.505 29.515,106.505 29.505))', 4490));
+-- 250 river reaches: more than the rows detection looks at.
+CREATE TABLE gis.hl (hlmc text, geom geometry(LineString, 4490));
+INSERT INTO gis.hl SELECT '支流' || i, ST_MakeLine(ST_SetSRID(ST_MakePoint(106.5 + i * 0.0003, 29.51), 4490), ST_SetSRID(ST_MakePoint(106.5 + i * 0.0003, 29.52), 4490))
+  FROM generate_series(1, 250) AS i;
+CREATE TABLE public.parcels (a text, b integer, geom geometry(Polygon, 4490));
+INSERT INTO public.parcels VALUES ('x', 1, ST_GeomFromText('POLYGON((106.5 29.5,106.51 29.5,106.51 29.51,106.5 29.5))', 4490));
+CREATE TABLE public.two_geoms (name text, pt geometry(Point, 4490), area geometry(Polygon, 4490));
+CREATE TABLE public.plain (id integer, note text);`)
+	dir := t.TempDir()
+	base := []string{"import", "--name", "N", "--version", "V", "--authority", "测试局"}
+
+	out := filepath.Join(dir, "all")
+	code, stdout, stderr := runCmd(t, append(base, "--out", out, "--source", dbURL)...)
+	require.Equal(t, exitOK, code, "%s\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "/gis.gkdy → control_units（按字段「hjzhgkdybm」识别）：2 个要素")
+	assert.Contains(t, stdout, "/gis.qx → districts（")
+	assert.Contains(t, stdout, "/hx.sthx → eco_redline（按字段「sthjysgkfqbm」识别）：1 个要素")
+	assert.Contains(t, stdout, "/gis.hl → rivers（按字段「hlmc」识别）：250 个要素", "read in full after detection saw the first rows")
+	assert.Contains(t, stdout, "图层：districts 1 个，control_units 2 个，eco_redline 1 个，rivers 250 个")
+	assert.Contains(t, stdout, "/public.parcels：未识别为图层（")
+	assert.Contains(t, stdout, "字段：a、b），未导入；要导入请在映射文件中为它写 layer")
+	assert.Contains(t, stdout, "/public.two_geoms：表有多个几何列（area、pt），未导入；要导入请用 table=public.two_geoms&geom=列名 单独给出")
+	assert.NotContains(t, stdout, "plain", "a table without geometry is not a candidate")
+	c, err := data.LoadDir(out)
+	require.NoError(t, err)
+	assert.Equal(t, "测试局", strings.SplitN(c.Info.Source, "（", 2)[0], "--authority is the dataset's source")
+	_, err = c.Open(admission.Options{FullValidation: true})
+	require.NoError(t, err)
+
+	// JSON: the skipped tables are notes with a stable code.
+	code, stdout, stderr = runCmd(t, append(base, "--out", filepath.Join(dir, "json"), "--format", "json", "--source", dbURL)...)
+	require.Equal(t, exitOK, code, stderr)
+	var rep importReport
+	require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
+	var skipped []string
+	for _, n := range rep.Notes {
+		if n.Code == data.WarnTableSkipped {
+			skipped = append(skipped, n.Source[strings.LastIndex(n.Source, "/")+1:])
+		}
+	}
+	assert.Equal(t, []string{"public.parcels", "public.two_geoms"}, skipped)
+
+	// A mapping entry puts an unrecognised table in a layer, or skips one.
+	mapping := filepath.Join(dir, "m.yaml")
+	require.NoError(t, os.WriteFile(mapping, []byte("files:\n  - file: public.parcels\n    layer: nature_reserves\n    name: a\n  - file: hl\n    layer: skip\n"), 0o644))
+	code, stdout, stderr = runCmd(t, append(base, "--out", filepath.Join(dir, "mapped"), "--mapping", mapping, "--source", dbURL)...)
+	require.Equal(t, exitOK, code, "%s\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "/public.parcels → nature_reserves（映射文件）：1 个要素")
+	assert.Contains(t, stdout, "/gis.hl：按映射文件跳过")
+	assert.NotContains(t, stdout, "rivers")
+
+	// schema= narrows the search; table= names tables (an unrecognised
+	// one stops the import, as a file would).
+	code, stdout, stderr = runCmd(t, append(base, "--out", filepath.Join(dir, "gis"), "--source", withQuery(dbURL, "schema=gis"))...)
+	require.Equal(t, exitOK, code, "%s\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "图层：districts 1 个，control_units 2 个，rivers 250 个")
+	assert.NotContains(t, stdout, "public.")
+	code, _, stderr = runCmd(t, append(base, "--out", filepath.Join(dir, "t"), "--source", withQuery(dbURL, "table=gis.gkdy,public.parcels"))...)
+	assert.Equal(t, exitFail, code)
+	assert.Contains(t, stderr, "无法判断以下输入属于哪个图层")
+	assert.Contains(t, stderr, "/public.parcels（")
+
+	// Nothing recognisable: the import stops and says what it saw.
+	code, _, stderr = runCmd(t, append(base, "--out", filepath.Join(dir, "none"), "--source", withQuery(dbURL, "schema=public"))...)
+	assert.Equal(t, exitFail, code)
+	assert.Contains(t, stderr, "的模式 public中没有能识别为图层的表")
+	assert.Contains(t, stderr, "/public.parcels：未识别为图层")
+	assert.NoDirExists(t, filepath.Join(dir, "none"))
+
+	// --print-mapping lists every table with one geometry column.
+	code, stdout, stderr = runCmd(t, "import", "--print-mapping", "--source", dbURL)
+	require.Equal(t, exitOK, code, stderr)
+	for _, want := range []string{"/gis.gkdy", "/gis.qx", "/hx.sthx", "/gis.hl", "/public.parcels"} {
+		assert.Contains(t, stdout, want)
+	}
+	assert.Contains(t, stderr, "two_geoms：表有多个几何列")
+	_, err = data.ParseMapping("m.yaml", []byte(stdout))
+	assert.ErrorContains(t, err, "缺少 layer", "the template parses and asks for the parcels' layer")
+
+	// --source takes a database; the dataset's source is --authority.
+	code, _, stderr = runCmd(t, append(base, "--out", filepath.Join(dir, "x"), "--source", "万州区生态环境局")...)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--source 应为 PostGIS 数据库地址 postgres://…")
+	assert.Contains(t, stderr, "请用 --authority")
 }
