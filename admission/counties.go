@@ -56,6 +56,24 @@ func RetiredCounty(code string) (CountyChange, bool) {
 	return c, ok
 }
 
+// CountyAliases returns the other codes of a county-level division in the
+// alias table: for a retired code the code in force now, for a code in
+// force the retired codes it replaced (ordered). Codes the table does not
+// know give nil.
+func CountyAliases(code string) []string {
+	if c, ok := retiredCounties[code]; ok {
+		return []string{c.New}
+	}
+	var out []string
+	for _, c := range retiredCounties {
+		if c.New == code {
+			out = append(out, c.Old)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // RetiredCounties returns the alias table, ordered by old code.
 func RetiredCounties() []CountyChange {
 	out := make([]CountyChange, 0, len(retiredCounties))

@@ -56,3 +56,14 @@ func TestRetiredCountiesTable(t *testing.T) {
 	c, _ := RetiredCounty("500225")
 	assert.Equal(t, "500225（大足县）已撤销，现为 500111（大足区）（由原大足县与双桥区合并设立）", c.describe())
 }
+
+func TestCountyAliases(t *testing.T) {
+	assert.Equal(t, []string{"500154"}, CountyAliases("500234"), "开县 → 开州区")
+	assert.Equal(t, []string{"500234"}, CountyAliases("500154"), "开州区 ← 开县")
+	assert.Equal(t, []string{"500222"}, CountyAliases("500110"), "綦江区 ← 綦江县 (500110 itself was reused, not retired)")
+	assert.Nil(t, CountyAliases("500103"), "渝中区 never changed")
+	assert.Nil(t, CountyAliases("x"))
+	for _, c := range RetiredCounties() {
+		assert.Contains(t, CountyAliases(c.New), c.Old, "every pair both ways")
+	}
+}

@@ -59,6 +59,7 @@ const (
 	WarnClausesReplaced = "clauses_replaced" // unit clauses of the attributes left out for the access list's
 	WarnUnknownCategory = "unknown_category" // category values not recognised
 	WarnTableSkipped    = "table_skipped"    // a table of a whole database left out (not a layer, or not readable as one)
+	WarnCountyAlias     = "county_alias"     // access-list clauses moved to a county's other code (retired ↔ current)
 	CodeImportConvert   = "crs_conversion"   // Problem.Code: a position that cannot be converted
 )
 
@@ -2094,6 +2095,14 @@ func (b *importBuilder) mergeAccessList() error {
 					counties[d.Name] = d.ID
 				}
 			}
+			// An old list names a county by its old name (开县 for 开州区).
+			for _, d := range l.Features {
+				for _, old := range admission.CountyAliases(d.ID) {
+					if c, _ := admission.RetiredCounty(old); counties[c.OldName] == "" {
+						counties[c.OldName] = d.ID
+					}
+				}
+			}
 		}
 		r, probs, err := ReadAccessList(name, f, nil, AccessListOptions{Counties: counties})
 		if err != nil {
@@ -2106,6 +2115,7 @@ func (b *importBuilder) mergeAccessList() error {
 		for _, p := range probs {
 			b.im.Warnings = append(b.im.Warnings, ImportWarning{Source: name, Code: WarnAccessList, Message: p.String()})
 		}
+		b.aliasCounties(name, r.Clauses)
 		rules.Clauses = append(rules.Clauses, r.Clauses...)
 		for _, c := range r.Clauses {
 			if c.Level == admission.LevelUnit {
@@ -2127,6 +2137,86 @@ func (b *importBuilder) mergeAccessList() error {
 	}
 	b.im.Contents.Rules = rules
 	return nil
+}
+
+// aliasCounties moves access-list clauses whose district, or whose unit's
+// county, has a code the dataset lacks onto the same division's other code
+// in the alias table (admission.CountyAliases) when the dataset has that
+// one: a list written before 开县 became 开州区 (500234 → 500154) applies to
+// the data drawn after, and the other way round. Each move is a warning;
+// clauses no alias fits are left for validation to report.
+func (b *importBuilder) aliasCounties(source string, clauses []admission.Clause) {
+	has := func(layer string) map[string]bool {
+		ids := map[string]bool{}
+		if l, ok := b.layers[layer]; ok {
+			for _, f := range l.Features {
+				ids[f.ID] = true
+			}
+		}
+		return ids
+	}
+	districts, units := has(admission.LayerDistricts), has(admission.LayerControlUnits)
+	type move struct {
+		unit     bool
+		from, to string
+	}
+	moved := map[move]int{}
+	var order []move
+	for i := range clauses {
+		c := &clauses[i]
+		var ids map[string]bool
+		var code string
+		var recode func(county string) string
+		switch c.Level {
+		case admission.LevelDistrict:
+			ids, code, recode = districts, c.Scope.County, func(county string) string { return county }
+		case admission.LevelUnit:
+			u := c.Scope.Unit
+			if len(u) != 13 || !strings.HasPrefix(u, "ZH") {
+				continue
+			}
+			ids, code, recode = units, u[2:8], func(county string) string { return "ZH" + county + u[8:] }
+		default:
+			continue
+		}
+		if ids[recode(code)] {
+			continue
+		}
+		for _, alt := range admission.CountyAliases(code) {
+			if !ids[recode(alt)] {
+				continue
+			}
+			m := move{c.Level == admission.LevelUnit, code, alt}
+			if moved[m] == 0 {
+				order = append(order, m)
+			}
+			moved[m]++
+			if c.Level == admission.LevelDistrict {
+				c.Scope.County = alt
+			} else {
+				c.Scope.Unit = recode(alt)
+			}
+			break
+		}
+	}
+	for _, m := range order {
+		name := func(code string) string {
+			if c, ok := admission.RetiredCounty(code); ok {
+				return code + "（" + c.OldName + "，已撤销）"
+			}
+			for _, old := range admission.CountyAliases(code) {
+				c, _ := admission.RetiredCounty(old)
+				return code + "（" + c.NewName + "）"
+			}
+			return code
+		}
+		what := "区县条款的区县代码"
+		if m.unit {
+			what = "单元条款的单元编码中的区县代码"
+		}
+		b.im.Warnings = append(b.im.Warnings, ImportWarning{Source: source, Code: WarnCountyAlias,
+			Message: fmt.Sprintf("%d 条%s是 %s，数据中是 %s：已按 %s 导入（区县代码变更对照表）", moved[m], what, name(m.from), name(m.to), m.to)})
+	}
 }
 
 // ---- clause text ----
