@@ -525,6 +525,48 @@ func TestDatasetSwitchUnderLoad(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "v2\n", string(raw), "ACTIVE still names v2")
 
+	// SIGHUP reloads under load: ACTIVE rewritten, then the signal; each
+	// reload is awaited (its log line) before the next.
+	caught := make(chan os.Signal, 64)
+	signal.Notify(caught, syscall.SIGHUP)
+	defer signal.Stop(caught)
+	self, err := os.FindProcess(os.Getpid())
+	require.NoError(t, err)
+	const reloaded = "数据集已重新加载"
+	var reloads, reloadFailures atomic.Int64
+	hupped, hupSeen := run(2*time.Second, func(stop <-chan struct{}) {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			id := []string{"v1", "v2"}[i%2]
+			before := strings.Count(srv.stderr.String(), reloaded)
+			if err := os.WriteFile(filepath.Join(f.dir, data.ActiveFile), []byte(id+"\n"), 0o644); err != nil {
+				t.Errorf("write ACTIVE: %v", err)
+				return
+			}
+			if err := self.Signal(syscall.SIGHUP); err != nil {
+				t.Errorf("SIGHUP: %v", err)
+				return
+			}
+			for deadline := time.Now().Add(30 * time.Second); strings.Count(srv.stderr.String(), reloaded) == before; time.Sleep(5 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					reloadFailures.Add(1)
+					t.Errorf("SIGHUP to %s: no reload within 30 s; stderr: %s", id, srv.stderr.String())
+					return
+				}
+			}
+			reloads.Add(1)
+		}
+	})
+	assert.Zero(t, reloadFailures.Load())
+	assert.GreaterOrEqual(t, reloads.Load(), int64(2), "reloaded back and forth")
+	assert.Positive(t, hupSeen["2020.1"], "v1 answered during the reloads")
+	assert.Positive(t, hupSeen["2023.1"], "v2 answered during the reloads")
+	assert.NotContains(t, srv.stderr.String(), "重新加载失败")
+
 	p := func(lat []time.Duration, q float64) time.Duration {
 		if len(lat) == 0 {
 			return 0
@@ -537,6 +579,7 @@ func TestDatasetSwitchUnderLoad(t *testing.T) {
 	t.Logf("switching: %6d requests, p50 %v, p99 %v; %d activations (each p50 %v, max %v); answers %v",
 		len(switching), p(switching, 0.50), p(switching, 0.99), switches.Load(), p(switchTimes, 0.5), p(switchTimes, 1), seen)
 	t.Logf("corrupt:   %6d requests, p50 %v, p99 %v; %d activations refused", len(corrupt), p(corrupt, 0.50), p(corrupt, 0.99), refused.Load())
+	t.Logf("SIGHUP:    %6d requests, p50 %v, p99 %v; %d reloads; answers %v", len(hupped), p(hupped, 0.50), p(hupped, 0.99), reloads.Load(), hupSeen)
 	if s, w := p(steady, 0.99), p(switching, 0.99); s > 0 {
 		t.Logf("p99 during switches / steady p99 = %.2f (target ≤ 2)", float64(w)/float64(s))
 	}
