@@ -197,7 +197,8 @@ type Import struct {
 //     out;
 //   - control-unit clause columns are split with SplitClauses into
 //     unit-level clauses ("U-<unit>-KJ-1-3", as ReadAccessList numbers
-//     them), effect from ClassifyEffect, Machine false (manual review);
+//     them), effect from ClassifyEffect, machine-readable as ReadAccessList
+//     decides (most stay free text for manual review);
 //     opts.AccessList is merged in (see ImportOptions);
 //   - DBF text is decoded as its .cpg says (936, CP936, GB2312 → GBK), or
 //     without a .cpg as UTF-8 when the bytes are valid UTF-8, else GBK;
@@ -222,8 +223,12 @@ func ReadImport(ctx context.Context, inputs []string, opts ImportOptions) (*Impo
 	if err != nil {
 		return nil, err
 	}
+	ind, err := admission.NewIndustries()
+	if err != nil {
+		return nil, fmt.Errorf("data: import: %w", err)
+	}
 	b := &importBuilder{opts: opts, im: &Import{unconverted: map[string]bool{}}, layers: map[string]*admission.Layer{}, serial: map[string]int{},
-		clauseIDs: map[string]bool{}, clauseOrd: map[string]int{}}
+		ind: ind, clauseIDs: map[string]bool{}, clauseOrd: map[string]int{}}
 	if err := b.plan(srcs); err != nil {
 		return nil, err
 	}
@@ -1557,6 +1562,7 @@ type importBuilder struct {
 	crsUse map[string][]string // CRS title → source names
 
 	unitRules []admission.Clause // clauses from control-unit attributes
+	ind       *admission.Industries
 	clauseIDs map[string]bool
 	clauseOrd map[string]int // id base → items so far
 }
@@ -2224,7 +2230,9 @@ func (b *importBuilder) aliasCounties(source string, clauses []admission.Clause)
 // importClauses turns a unit's clause text of one dimension into unit
 // clauses with SplitClauses and ClassifyEffect, numbered as
 // ReadAccessList numbers them ("U-<unit>-KJ-1-3"; an unnumbered item by
-// its position). They are free text for manual review (Machine false).
+// its position). A clause is machine-readable exactly when ReadAccessList
+// would make it so (see machineClause): the same text judges the same
+// whichever file it came from; the others are free text for manual review.
 func (b *importBuilder) importClauses(unit, dim, text string) []admission.Clause {
 	base := "U-" + unit + "-" + dimensionAbbrev[dim]
 	var out []admission.Clause
@@ -2242,10 +2250,14 @@ func (b *importBuilder) importClauses(unit, dim, text string) []admission.Clause
 			id = fmt.Sprintf("%s-%s_%d", base, suffix, n)
 		}
 		b.clauseIDs[id] = true
-		out = append(out, admission.Clause{
+		c := admission.Clause{
 			ID: id, Level: admission.LevelUnit, Scope: admission.Scope{Unit: unit}, Dimension: dim,
-			Number: it.Number, Text: it.Text, Effect: ClassifyEffect(it.Text), Machine: false,
-		})
+			Number: it.Number, Text: it.Text, Effect: ClassifyEffect(it.Text),
+		}
+		if filter, cons, ok := machineClause(it.Text, c.Effect, b.ind); ok {
+			c.Industries, c.Construction, c.Machine = filter, cons, true
+		}
+		out = append(out, c)
 	}
 	return out
 }
