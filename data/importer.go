@@ -24,6 +24,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/planar"
 	"github.com/tidwall/rtree"
+	"golang.org/x/net/html"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -846,6 +847,67 @@ type impKNode struct {
 	Text    string     `xml:",chardata"`
 }
 
+// kmlDescriptionFields reads the attributes ArcGIS's Layer To KML (and
+// other exporters without ExtendedData) put in a Placemark's description:
+// an HTML table with one field per row, name cell then value cell. Rows of
+// any other shape, and descriptions that are not such a table, give
+// nothing; a field met twice keeps its first value.
+func kmlDescriptionFields(desc string) [][2]string {
+	if !strings.Contains(desc, "<t") && !strings.Contains(desc, "<T") {
+		return nil
+	}
+	var (
+		out  [][2]string
+		seen = map[string]bool{}
+		rows [][]*strings.Builder // open rows, innermost last; cells of each
+		cell *strings.Builder
+	)
+	z := html.NewTokenizer(strings.NewReader(desc))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return out
+		case html.StartTagToken:
+			switch name, _ := z.TagName(); string(name) {
+			case "tr":
+				rows, cell = append(rows, nil), nil
+			case "td", "th":
+				if len(rows) > 0 {
+					cell = &strings.Builder{}
+					rows[len(rows)-1] = append(rows[len(rows)-1], cell)
+				}
+			case "br":
+				if cell != nil {
+					cell.WriteByte('\n')
+				}
+			}
+		case html.EndTagToken:
+			switch name, _ := z.TagName(); string(name) {
+			case "tr":
+				if len(rows) == 0 {
+					continue
+				}
+				row := rows[len(rows)-1]
+				rows, cell = rows[:len(rows)-1], nil
+				if len(row) != 2 {
+					continue
+				}
+				k, v := strings.TrimSpace(row[0].String()), strings.TrimSpace(row[1].String())
+				if k != "" && !seen[k] && v != "<Null>" {
+					seen[k] = true
+					out = append(out, [2]string{k, v})
+				}
+			case "td", "th":
+				cell = nil
+			}
+		case html.TextToken:
+			if cell != nil {
+				cell.Write(z.Text())
+			}
+		}
+	}
+}
+
 func (n *impKNode) attr(local string) string {
 	for _, a := range n.Attrs {
 		if a.Name.Local == local {
@@ -910,12 +972,14 @@ func (s *impSource) readKML(b []byte) error {
 	for _, pm := range marks {
 		var vals []kv
 		var gs []orb.Geometry
+		desc, extended := "", false
 		for i := range pm.Nodes {
 			c := &pm.Nodes[i]
 			switch c.XMLName.Local {
 			case "name":
 				vals = append(vals, kv{field("name"), strings.TrimSpace(c.Text)})
 			case "ExtendedData":
+				extended = true
 				for j := range c.Nodes {
 					e := &c.Nodes[j]
 					switch e.XMLName.Local {
@@ -938,12 +1002,19 @@ func (s *impSource) readKML(b []byte) error {
 						}
 					}
 				}
-			case "description", "Style", "StyleMap", "styleUrl", "visibility", "open", "TimeStamp", "TimeSpan", "LookAt", "Camera", "Snippet", "Region", "address":
+			case "description":
+				desc = c.Text
+			case "Style", "StyleMap", "styleUrl", "visibility", "open", "TimeStamp", "TimeSpan", "LookAt", "Camera", "Snippet", "Region", "address":
 			default:
 				x := c.toX()
 				if err := kmlWalk(&x, &gs); err != nil {
 					return err
 				}
+			}
+		}
+		if !extended {
+			for _, f := range kmlDescriptionFields(desc) {
+				vals = append(vals, kv{field(f[0]), f[1]})
 			}
 		}
 		var g orb.Geometry
