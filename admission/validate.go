@@ -519,7 +519,7 @@ func validateFeatures(l Layer, workers int) ([]Problem, []bool) {
 			probs = append(probs, Problem{Layer: l.ID, Feature: f.ID, Code: CodeDuplicateID, Message: "要素 id 在图层内重复"})
 		}
 		seen[f.ID] = true
-		if l.ID == LayerControlUnits {
+		if l.ID == LayerControlUnits && f.ID != "" { // a missing id is reported above
 			probs = append(probs, checkUnitCode(l.ID, f)...)
 		}
 	}
@@ -576,9 +576,13 @@ func checkGeometry(l Layer, f Feature) *Problem {
 			p.Location = &[2]float64{ge.Point[0], ge.Point[1]}
 		}
 	}
-	if p.Location == nil {
+	if p.Location == nil && geo.CountVertices(f.Geometry) > 0 {
+		// The middle of the feature, unless it has no position (an empty
+		// polygon's bound is the point 0, 0) or one that is not finite.
 		c := f.Geometry.Bound().Center()
-		p.Location = &[2]float64{c[0], c[1]}
+		if !math.IsNaN(c[0]) && !math.IsNaN(c[1]) && !math.IsInf(c[0], 0) && !math.IsInf(c[1], 0) {
+			p.Location = &[2]float64{c[0], c[1]}
+		}
 	}
 	return p
 }

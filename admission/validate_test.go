@@ -368,6 +368,30 @@ func TestValidateDatasetKeepsValidateErrors(t *testing.T) {
 	assert.ElementsMatch(t, []string{"partition_gap ", "unit_outside_districts ZH5001032001"}, problemCodes(r.Warnings))
 }
 
+// A unit without id is missing_id only (not also malformed_unit_code of
+// an empty code); a geometry without any position has no location (its
+// bound's centre would be the point 0, 0); the location of other
+// geometry problems without a position of their own is the feature's
+// middle.
+func TestValidateDatasetMissingIDAndEmptyGeometry(t *testing.T) {
+	layers := []Layer{unitLayer(
+		Feature{Category: CategoryPriority, Geometry: rect(106.55, 29.55, 106.56, 29.57)},
+		unitAt("ZH50010320001", orb.Polygon{}),
+		unitAt("ZH50010320002", orb.MultiPolygon{{}}),
+		unitAt("ZH50010320003", orb.Polygon{{{106.57, 29.55}, {106.58, 29.55}, {106.57, 29.55}}}),
+	)}
+	r := ValidateDataset(validateInfo, layers, Rules{}, ValidateOptions{})
+	assert.Equal(t, []string{"missing_id #0", "empty_geometry ZH50010320001", "empty_geometry ZH50010320002", "too_few_points ZH50010320003"}, problemCodes(r.Errors))
+	assert.Nil(t, r.Errors[0].Location)
+	assert.Nil(t, r.Errors[1].Location)
+	assert.Nil(t, r.Errors[2].Location)
+	require.NotNil(t, r.Errors[3].Location)
+	assert.InDelta(t, 106.575, r.Errors[3].Location[0], 1e-9)
+	assert.InDelta(t, 29.55, r.Errors[3].Location[1], 1e-9)
+	_, err := json.Marshal(r)
+	require.NoError(t, err)
+}
+
 // A districts layer with an invalid geometry cannot stand for the
 // territory: the units' gaps are then looked for as holes of their own
 // union, which cannot see the strip between A and B (it reaches the

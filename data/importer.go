@@ -1394,10 +1394,15 @@ func impRound(g orb.Geometry) orb.Geometry {
 }
 
 // impOrientRFC7946 makes outer rings counter-clockwise and holes clockwise,
-// in place.
+// in place. A ring that is not closed is left as read: it is a validation
+// error, whose message names its first and last positions, which must be
+// those of the input.
 func impOrientRFC7946(g orb.Geometry) {
 	orient := func(p orb.Polygon) {
 		for i, r := range p {
+			if len(r) == 0 || r[0] != r[len(r)-1] {
+				continue
+			}
 			a := impRingArea(r)
 			if (i == 0 && a < 0) || (i > 0 && a > 0) {
 				slices.Reverse(r)
@@ -2070,6 +2075,11 @@ func (b *importBuilder) convProblem(layer, id string, c crs.CRS, err error) {
 	if errors.As(err, &pe) {
 		p.Code = pe.Code
 		p.Path = pe.Path
+		if c.Kind == crs.KindGeographic && !math.IsNaN(pe.Point[0]) && !math.IsNaN(pe.Point[1]) && !math.IsInf(pe.Point[0], 0) && !math.IsInf(pe.Point[1], 0) {
+			// The position as given is already longitude and latitude: the
+			// Location geo.ValidateSite gives a coordinate out of range.
+			p.Location = &[2]float64{pe.Point[0], pe.Point[1]}
+		}
 		msg := pe.Message
 		if pe.Where != "" {
 			msg = pe.Where + "：" + msg

@@ -22,7 +22,6 @@ import (
 
 	"github.com/sanxian/sanxian/admission"
 	"github.com/sanxian/sanxian/crs"
-	"github.com/sanxian/sanxian/geo"
 )
 
 const (
@@ -669,42 +668,6 @@ func TestImportErrors(t *testing.T) {
 				assert.Contains(t, ie.Template, "  - file: unknown.shp\n    # 字段：A、B；几何：面；1 个要素\n    layer: \"\"")
 				_, err := ParseMapping("t.yaml", []byte(ie.Template))
 				assert.ErrorContains(t, err, "缺少 layer", "the template parses, and asks for what is missing")
-			}
-		})
-	}
-}
-
-// TestImportValidationErrors: inputs that read but do not validate.
-func TestImportValidationErrors(t *testing.T) {
-	bowtie := []orb.Point{{106.50, 29.50}, {106.50, 29.60}, {106.55, 29.50}, {106.55, 29.60}, {106.50, 29.50}}
-	for _, tt := range []struct {
-		name    string
-		edit    func(fx *shpFixture)
-		code    string
-		feature string
-		loc     *orb.Point
-	}{
-		{"bad category", func(fx *shpFixture) { fx.rows[1][2] = 5 }, admission.CodeUnitCategory, "ZH50010120001", nil},
-		{"category against code", func(fx *shpFixture) { fx.rows[1][2] = 1 }, admission.CodeUnitCategory, "ZH50010120001", nil},
-		{"malformed code", func(fx *shpFixture) { fx.rows[1][0] = "ZH5001012001" }, admission.CodeUnitCode, "ZH5001012001", nil},
-		{"self-intersection", func(fx *shpFixture) { fx.parts[3] = [][]orb.Point{bowtie} }, geo.CodeSelfIntersect, "ZH50010130002", &orb.Point{106.525, 29.55}},
-		{"empty geometry", func(fx *shpFixture) { fx.parts[2] = nil }, geo.CodeEmpty, "ZH50010130001", nil},
-		{"duplicate id", func(fx *shpFixture) { fx.rows[3][0] = "ZH50010130001" }, admission.CodeDuplicateID, "ZH50010130001", nil},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			fx := unitsFixture(true, prjCGCS2000, "936")
-			fx.parts = append([][][]orb.Point(nil), fx.parts...)
-			tt.edit(&fx)
-			in := writeShp(t, t.TempDir(), "u", fx)
-			_, rep := importAndValidate(t, []string{in}, ImportOptions{})
-			require.NotEmpty(t, rep.Errors)
-			p := rep.Errors[0]
-			assert.Equal(t, tt.code, p.Code, p.String())
-			assert.Equal(t, tt.feature, p.Feature)
-			if tt.loc != nil {
-				require.NotNil(t, p.Location)
-				assert.InDelta(t, tt.loc[0], p.Location[0], 1e-9)
-				assert.InDelta(t, tt.loc[1], p.Location[1], 1e-9)
 			}
 		})
 	}
