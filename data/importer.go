@@ -294,9 +294,15 @@ func (im *Import) Validate(opts admission.ValidateOptions) admission.Report {
 // atomically: into a hidden temporary folder next to dir, renamed to dir
 // when complete, so that a failure leaves dir as it was and a versions
 // directory never sees a half-written version. An existing dir is
-// replaced only when replace is set (an empty one always is). It returns
-// the checksum.
+// replaced only when replace is set (an empty one always is). Rings are
+// first oriented as RFC 7946 asks (outer counter-clockwise, holes
+// clockwise), in place. It returns the checksum.
 func (im *Import) Write(dir string, replace bool) (string, error) {
+	for _, l := range im.Contents.Layers {
+		for _, f := range l.Features {
+			impOrientRFC7946(f.Geometry)
+		}
+	}
 	tmp, err := importTemp(dir, replace)
 	if err != nil {
 		return "", err
@@ -2037,9 +2043,10 @@ func (b *importBuilder) add(s *impSource) error {
 				b.im.unconverted[p.layer+"\x00"+f.ID] = true
 				cg = nil
 			}
-			cg = impRound(cg) // in place: the source's geometries are ours
-			impOrientRFC7946(cg)
-			f.Geometry = cg
+			// Rounded in place (the source's geometries are ours); rings
+			// keep the input's orientation until Write, so that validation
+			// numbers vertices as the file does.
+			f.Geometry = impRound(cg)
 		}
 		if p.layer == admission.LayerControlUnits {
 			b.clauses(f.ID, row, p)

@@ -291,8 +291,8 @@ func TestImportDataset(t *testing.T) {
 	poly, ok := u1.Geometry.(orb.Polygon)
 	require.True(t, ok, "U1 is %T", u1.Geometry)
 	require.Len(t, poly, 2, "hole kept")
-	assert.Equal(t, orb.CCW, poly[0].Orientation(), "outer ring counter-clockwise (RFC 7946)")
-	assert.Equal(t, orb.CW, poly[1].Orientation(), "hole clockwise")
+	assert.Equal(t, orb.CW, poly[0].Orientation(), "outer ring as in the shapefile until written")
+	assert.Equal(t, orb.CCW, poly[1].Orientation(), "hole as in the shapefile until written")
 	u2 := featureByID(t, im.Contents, admission.LayerControlUnits, "ZH50010120001")
 	mp, ok := u2.Geometry.(orb.MultiPolygon)
 	require.True(t, ok, "U2 is %T", u2.Geometry)
@@ -333,6 +333,9 @@ func TestImportDataset(t *testing.T) {
 	c, err := LoadDir(out)
 	require.NoError(t, err)
 	assert.Equal(t, sum, c.Info.Checksum)
+	written := featureByID(t, c, admission.LayerControlUnits, "ZH50010110001").Geometry.(orb.Polygon)
+	assert.Equal(t, orb.CCW, written[0].Orientation(), "outer ring written counter-clockwise (RFC 7946)")
+	assert.Equal(t, orb.CW, written[1].Orientation(), "hole written clockwise")
 	ds, err := c.Open(admission.Options{})
 	require.NoError(t, err)
 	for _, tt := range []struct {
@@ -526,7 +529,7 @@ func TestImportProjected(t *testing.T) {
 			ring := featureByID(t, im.Contents, admission.LayerDistricts, "500101").Geometry.(orb.Polygon)[0]
 			require.Len(t, ring, 5)
 			for i, w := range want {
-				p := ring[i]
+				p := ring[[]int{0, 3, 2, 1}[i]] // the square's vertices as written (clockwise)
 				assert.InDelta(t, w[0], p[0], 1e-9, "vertex %d lon", i)
 				assert.InDelta(t, w[1], p[1], 1e-9, "vertex %d lat", i)
 			}
@@ -973,7 +976,7 @@ func TestImportZM(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, im.Validate(admission.ValidateOptions{}).Errors)
 	u := featureByID(t, im.Contents, admission.LayerControlUnits, "ZH50010130001")
-	assert.Equal(t, orb.Polygon{orb.Ring(rect(106.50, 29.50, 106.60, 29.60, false))}, u.Geometry)
+	assert.Equal(t, orb.Polygon{orb.Ring(rect(106.50, 29.50, 106.60, 29.60, true))}, u.Geometry, "as written (clockwise) until Write")
 	assert.Equal(t, admission.CategoryGeneral, u.Category)
 	assert.Equal(t, orb.Point{106.55, 29.55}, featureByID(t, im.Contents, "monitoring", "monitoring-0001").Geometry)
 }

@@ -250,6 +250,12 @@ func importValidationCases() []struct {
 		// Geometries of a shapefile.
 		{"self-intersection", unitsOnly(u4(bowtie)),
 			[]wantProblem{wantError(geo.CodeSelfIntersect, units, "ZH50010130002").at(106.525, 29.55).onPath("polygon[0].ring[0]")}},
+		// Edges and vertices are numbered as in the file: the ring is
+		// clockwise (a shapefile's outer ring) and is validated before it is
+		// turned counter-clockwise for writing.
+		{"self-intersection numbered as written", unitsOnly(u4([]orb.Point{{106.55, 29.54}, {106.55, 29.56}, {106.60, 29.56}, {106.60, 29.54}, {106.57, 29.565}, {106.55, 29.54}})),
+			[]wantProblem{wantError(geo.CodeSelfIntersect, units, "ZH50010130002").at(106.566, 29.56).onPath("polygon[0].ring[0]").
+				saying("第 2 条边（第 2→3 个顶点）与第 5 条边（第 5→6 个顶点）")}},
 		{"empty geometry", unitsOnly(func(fx *shpFixture) { fx.parts[2] = nil }),
 			[]wantProblem{wantError(geo.CodeEmpty, units, "ZH50010130001")}},
 		// The location is the last position as written, the message gives
