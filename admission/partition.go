@@ -184,7 +184,7 @@ func (p *partitionLayer) id(i int) string {
 	if id := p.l.Features[i].ID; id != "" {
 		return id
 	}
-	return fmt.Sprintf("#%d", i)
+	return fmt.Sprintf("#%d", i+1) // counted from 1, as people count records
 }
 
 // label is the feature's id and name, e.g. "500103（渝中区）".

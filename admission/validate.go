@@ -16,7 +16,9 @@ import (
 // Problem is one validation finding, located by layer, feature id and,
 // when known, a position.
 type Problem struct {
-	Layer   string `json:"layer"`
+	Layer string `json:"layer"`
+	// Feature is the feature's id; a feature without one is "#N", its
+	// position in the layer counted from 1.
 	Feature string `json:"feature,omitempty"`
 	Code    string `json:"code"`
 	// Severity is SeverityError or SeverityWarning in a Report; it is
@@ -514,7 +516,7 @@ func validateFeatures(l Layer, workers int) ([]Problem, []bool) {
 	for i, f := range l.Features {
 		switch {
 		case f.ID == "":
-			probs = append(probs, Problem{Layer: l.ID, Feature: fmt.Sprintf("#%d", i), Code: CodeMissingID, Message: "要素缺少 id"})
+			probs = append(probs, Problem{Layer: l.ID, Feature: fmt.Sprintf("#%d", i+1), Code: CodeMissingID, Message: fmt.Sprintf("图层中第 %d 个要素缺少 id", i+1)})
 		case seen[f.ID]:
 			probs = append(probs, Problem{Layer: l.ID, Feature: f.ID, Code: CodeDuplicateID, Message: "要素 id 在图层内重复"})
 		}

@@ -381,7 +381,7 @@ func TestValidateDatasetMissingIDAndEmptyGeometry(t *testing.T) {
 		unitAt("ZH50010320003", orb.Polygon{{{106.57, 29.55}, {106.58, 29.55}, {106.57, 29.55}}}),
 	)}
 	r := ValidateDataset(validateInfo, layers, Rules{}, ValidateOptions{})
-	assert.Equal(t, []string{"missing_id #0", "empty_geometry ZH50010320001", "empty_geometry ZH50010320002", "too_few_points ZH50010320003"}, problemCodes(r.Errors))
+	assert.Equal(t, []string{"missing_id #1", "empty_geometry ZH50010320001", "empty_geometry ZH50010320002", "too_few_points ZH50010320003"}, problemCodes(r.Errors))
 	assert.Nil(t, r.Errors[0].Location)
 	assert.Nil(t, r.Errors[1].Location)
 	assert.Nil(t, r.Errors[2].Location)

@@ -240,7 +240,7 @@ func importValidationCases() []struct {
 			[]wantProblem{wantError(admission.CodeDuplicateID, units, "ZH50010130001")}},
 		// An empty code cell: missing, not also malformed.
 		{"missing id", unitsOnly(func(fx *shpFixture) { fx.rows[1][0] = "" }),
-			[]wantProblem{wantError(admission.CodeMissingID, units, "#1")}},
+			[]wantProblem{wantError(admission.CodeMissingID, units, "#2")}},
 		{"manifest without version", func(t *testing.T, dir string) ([]string, ImportOptions) {
 			info := testInfo()
 			info.Version = ""
