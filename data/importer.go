@@ -2092,6 +2092,9 @@ func (b *importBuilder) convProblem(layer, id string, c crs.CRS, err error) {
 			msg = pe.Where + "：" + msg
 		}
 		p.Message = fmt.Sprintf("坐标无法从 %s转换为 CGCS2000 经纬度：%s", c.Title, msg)
+		if c.Kind == crs.KindGeographic {
+			p.Message = fmt.Sprintf("坐标无效（源坐标系为 %s）：%s", c.Title, msg)
+		}
 	}
 	b.im.Problems = append(b.im.Problems, p)
 }

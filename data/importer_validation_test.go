@@ -281,7 +281,8 @@ func importValidationCases() []struct {
 			r := append([]orb.Point(nil), u4ring...)
 			r[2] = orb.Point{206.60, 29.56}
 			fx.parts[3] = [][]orb.Point{r}
-		}), []wantProblem{wantError(geo.CodeOutOfRange, units, "ZH50010130002").at(206.60, 29.56).onPath("polygon[0].ring[0].point[2]")}},
+		}), []wantProblem{wantError(geo.CodeOutOfRange, units, "ZH50010130002").at(206.60, 29.56).onPath("polygon[0].ring[0].point[2]").
+			saying("坐标无效（源坐标系为 CGCS2000 经纬度（EPSG:4490））：")}},
 		{"line of one position and zero-length line", func(t *testing.T, dir string) ([]string, ImportOptions) {
 			fx := riversFixture()
 			fx.parts = [][][]orb.Point{{{{106.50, 29.595}}}, {{{106.53, 29.50}, {106.53, 29.50}}}}
