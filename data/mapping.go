@@ -371,6 +371,10 @@ type Detection struct {
 	Reason string
 	// Candidates are the layers that fit equally well when unsure.
 	Candidates []string
+	// KindOnly is set when nothing but the geometry kind decided (lines
+	// → rivers): enough for a file given on purpose, not for a table
+	// found in a database.
+	KindOnly bool
 }
 
 // strong field names: any of them decides the layer.
@@ -508,7 +512,7 @@ func DetectLayer(source string, fields []string, kind admission.Kind, sample [][
 	}
 	switch kind {
 	case admission.KindLine:
-		return Detection{Layer: admission.LayerRivers, Reason: "线要素"}
+		return Detection{Layer: admission.LayerRivers, Reason: "线要素", KindOnly: true}
 	case admission.KindPolygon:
 		for _, name := range StandardColumns[admission.LayerDistricts]["id"] {
 			i := impFindColumn(fields, name)

@@ -358,6 +358,8 @@ INSERT INTO gis.hl SELECT '支流' || i, ST_MakeLine(ST_SetSRID(ST_MakePoint(106
   FROM generate_series(1, 250) AS i;
 CREATE TABLE public.parcels (a text, b integer, geom geometry(Polygon, 4490));
 INSERT INTO public.parcels VALUES ('x', 1, ST_GeomFromText('POLYGON((106.5 29.5,106.51 29.5,106.51 29.51,106.5 29.5))', 4490));
+CREATE TABLE public.roads (dlmc text, geom geometry(LineString, 4490));
+INSERT INTO public.roads VALUES ('G42', ST_GeomFromText('LINESTRING(106.5 29.5,106.6 29.6)', 4490));
 CREATE TABLE public.two_geoms (name text, pt geometry(Point, 4490), area geometry(Polygon, 4490));
 CREATE TABLE public.plain (id integer, note text);`)
 	dir := t.TempDir()
@@ -374,6 +376,7 @@ CREATE TABLE public.plain (id integer, note text);`)
 	assert.Contains(t, stdout, "/public.parcels：未识别为图层（")
 	assert.Contains(t, stdout, "字段：a、b），未导入；要导入请在映射文件中为它写 layer")
 	assert.Contains(t, stdout, "/public.two_geoms：表有多个几何列（area、pt），未导入；要导入请用 table=public.two_geoms&geom=列名 单独给出")
+	assert.Contains(t, stdout, "/public.roads：只有几何类型（线要素）像 rivers 图层，字段（dlmc）不能确认，未导入", "lines alone do not make a table a river layer")
 	assert.NotContains(t, stdout, "plain", "a table without geometry is not a candidate")
 	c, err := data.LoadDir(out)
 	require.NoError(t, err)
@@ -392,7 +395,7 @@ CREATE TABLE public.plain (id integer, note text);`)
 			skipped = append(skipped, n.Source[strings.LastIndex(n.Source, "/")+1:])
 		}
 	}
-	assert.Equal(t, []string{"public.parcels", "public.two_geoms"}, skipped)
+	assert.Equal(t, []string{"public.parcels", "public.roads", "public.two_geoms"}, skipped)
 
 	// A mapping entry puts an unrecognised table in a layer, or skips one.
 	mapping := filepath.Join(dir, "m.yaml")
@@ -401,7 +404,7 @@ CREATE TABLE public.plain (id integer, note text);`)
 	require.Equal(t, exitOK, code, "%s\n%s", stdout, stderr)
 	assert.Contains(t, stdout, "/public.parcels → nature_reserves（映射文件）：1 个要素")
 	assert.Contains(t, stdout, "/gis.hl：按映射文件跳过")
-	assert.NotContains(t, stdout, "rivers")
+	assert.NotContains(t, stdout, "→ rivers")
 
 	// schema= narrows the search; table= names tables (an unrecognised
 	// one stops the import, as a file would).

@@ -310,12 +310,16 @@ func readPostGISSource(ctx context.Context, raw string, m *data.Mapping, every b
 		}
 		if !every {
 			d := data.TableLayer(t, m)
-			switch d.Layer {
-			case "":
+			switch {
+			case d.KindOnly:
+				note(name, "只有几何类型（%s）像 %s 图层，字段（%s）不能确认，未导入；若确是该图层请在映射文件中为它写 layer: %s", d.Reason, d.Layer, strings.Join(t.Fields, "、"), d.Layer)
+				skipped = append(skipped, name)
+				continue
+			case d.Layer == "":
 				note(name, "未识别为图层（%s；字段：%s），未导入；要导入请在映射文件中为它写 layer", d.Reason, strings.Join(t.Fields, "、"))
 				skipped = append(skipped, name)
 				continue
-			case data.LayerSkip:
+			case d.Layer == data.LayerSkip:
 				note(name, "按映射文件跳过")
 				continue
 			}
