@@ -116,6 +116,10 @@ const (
 	// CodeUnitWithoutClauses: a control unit has no unit-level clause in
 	// a dataset that has rules (warning).
 	CodeUnitWithoutClauses = "unit_without_clauses"
+	// CodeTinyRing: a ring of a valid polygon encloses less than the
+	// sliver tolerance, a near-degenerate ring left by digitising (an
+	// exactly degenerate one is a geometry error) (warning).
+	CodeTinyRing = "tiny_ring"
 	// CodeCheckFailed: a check could not be run (the geometry library
 	// failed on an overlay); what it would have found is unknown.
 	CodeCheckFailed = "check_failed"
@@ -222,8 +226,9 @@ func (r *Report) warn(ps ...Problem) {
 //     CodeUnitPartlyOutside), retired county codes in unit codes,
 //     district ids and clause scopes (CodeRetiredCounty), control units
 //     without unit-level clauses when the dataset has rules
-//     (CodeUnitWithoutClauses), and overlays that could not be computed
-//     (CodeCheckFailed).
+//     (CodeUnitWithoutClauses), rings of valid polygons enclosing less
+//     than the sliver tolerance (CodeTinyRing), and overlays that could
+//     not be computed (CodeCheckFailed).
 //
 // The overlay checks (see CheckPartition) run on every polygon layer of
 // role partition, leaving out features with invalid geometry. The
@@ -282,6 +287,7 @@ func ValidateDataset(info Info, layers []Layer, rules Rules, opts ValidateOption
 		r.Stats.Partitions = append(r.Stats.Partitions, p.check(cover, opts.sliver(), &r))
 	}
 
+	r.warn(tinyRings(layers, geomOK, opts.sliver())...)
 	r.warn(checkCounties(layers, rules)...)
 	r.warn(unitsWithoutClauses(layers, rules)...)
 
@@ -393,6 +399,42 @@ func checkCounties(layers []Layer, rules Rules) []Problem {
 		ids := byCode[code]
 		probs = append(probs, Problem{Layer: "rules", Code: CodeRetiredCounty, Related: ids,
 			Message: fmt.Sprintf("%d 条条款的范围（scope）使用的区县代码 %s；请改用现行代码", len(ids), c.describe())})
+	}
+	return probs
+}
+
+// tinyRings lists the rings of valid polygon features that enclose less
+// than sliver square metres (geodesic), located at the ring's first
+// position.
+func tinyRings(layers []Layer, geomOK [][]bool, sliver float64) []Problem {
+	var probs []Problem
+	for i, l := range layers {
+		if l.Kind != KindPolygon {
+			continue
+		}
+		for j, f := range l.Features {
+			if !geomOK[i][j] {
+				continue
+			}
+			for k, p := range geo.AsMultiPolygon(f.Geometry) {
+				for n, ring := range p {
+					if len(ring) == 0 {
+						continue
+					}
+					a := geo.Area(orb.Polygon{ring})
+					if a >= sliver {
+						continue
+					}
+					what := "外环"
+					if n > 0 {
+						what = "内环（洞）"
+					}
+					probs = append(probs, Problem{Layer: l.ID, Feature: f.ID, Code: CodeTinyRing, Path: fmt.Sprintf("polygon[%d].ring[%d]", k, n), AreaM2: a,
+						Location: &[2]float64{ring[0][0], ring[0][1]},
+						Message:  fmt.Sprintf("%s面积仅 %.4g m²，小于碎片容差 %g m²：多为数字化残留的退化环，请核实后删除", what, a, sliver)})
+				}
+			}
+		}
 	}
 	return probs
 }

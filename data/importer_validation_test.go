@@ -256,6 +256,13 @@ func importValidationCases() []struct {
 		{"self-intersection numbered as written", unitsOnly(u4([]orb.Point{{106.55, 29.54}, {106.55, 29.56}, {106.60, 29.56}, {106.60, 29.54}, {106.57, 29.565}, {106.55, 29.54}})),
 			[]wantProblem{wantError(geo.CodeSelfIntersect, units, "ZH50010130002").at(106.566, 29.56).onPath("polygon[0].ring[0]").
 				saying("第 2 条边（第 2→3 个顶点）与第 5 条边（第 5→6 个顶点）")}},
+		// A valid hole of about half a square metre, digitising residue.
+		// (Positions on one line of longitude/latitude over kilometres
+		// are no such thing: the geodesic edges enclose ~100 m².)
+		{"tiny hole", unitsOnly(u4(u4ring, []orb.Point{{106.56, 29.545}, {106.56, 29.54501}, {106.56001, 29.545}, {106.56, 29.545}})),
+			[]wantProblem{wantWarning(admission.CodeTinyRing, units, "ZH50010130002").at(106.56, 29.545).onPath("polygon[0].ring[1]").
+				measuring(0.5 * 1.1069 * 0.9688). // legs of 1e-5° at 29.545°N: 1.1069 m north, 0.9688 m east
+				saying("内环（洞）面积仅 ")}},
 		{"empty geometry", unitsOnly(func(fx *shpFixture) { fx.parts[2] = nil }),
 			[]wantProblem{wantError(geo.CodeEmpty, units, "ZH50010130001")}},
 		// The location is the last position as written, the message gives
@@ -400,6 +407,7 @@ func TestImportValidationCoverage(t *testing.T) {
 		admission.CodeKindMismatch, admission.CodeUnitCode, admission.CodeUnitCategory, admission.CodeDuplicateLyr,
 		admission.CodeInvalidClause, admission.CodeOverlap, admission.CodeGap, admission.CodeUnitOutside,
 		admission.CodeUnitPartlyOutside, admission.CodeRetiredCounty, admission.CodeUnitWithoutClauses, admission.CodeCheckFailed,
+		admission.CodeTinyRing,
 		geo.CodeEmpty, geo.CodeUnsupportedType, geo.CodeOutOfRange, geo.CodeNotFinite, geo.CodeUnclosedRing,
 		geo.CodeTooFewPoints, geo.CodeSelfIntersect, geo.CodeInvalidPolygon, geo.CodeTooManyVertices,
 	}
