@@ -16,13 +16,15 @@ import (
 
 // page holds the embedded map page (index.html, app.js, app.css), the printable
 // report page (report.html, report.js, report.css), the 批量筛查 page
-// (batch.html, batch.js, batch.css) and the vendored
+// (batch.html, batch.js, batch.css), the 数据版本 page (datasets.html,
+// datasets.js, datasets.css), the helpers the last two share (common.js)
+// and the vendored
 // browser libraries it loads from /vendor/: Leaflet 1.9.4 and
 // @geoman-io/leaflet-geoman-free 2.20.2, copied unchanged from their npm
 // packages with their licences. Nothing is fetched from the network at
 // run time.
 //
-//go:embed page/index.html page/app.js page/app.css page/report.html page/report.js page/report.css page/batch.html page/batch.js page/batch.css page/vendor
+//go:embed page/index.html page/app.js page/app.css page/report.html page/report.js page/report.css page/batch.html page/batch.js page/batch.css page/common.js page/datasets.html page/datasets.js page/datasets.css page/vendor
 var page embed.FS
 
 // vendorTypes are the content types of the vendored files; a file with
@@ -112,6 +114,26 @@ func (s *Server) batchJS(c *gin.Context) {
 
 func (s *Server) batchCSS(c *gin.Context) {
 	s.pageFile(c, "page/batch.css", "text/css; charset=utf-8")
+}
+
+// datasetsPage serves the 数据版本 page: the versions and the differences
+// between two, read from /api/v1/datasets and /api/v1/datasets/diff (it
+// activates nothing).
+func (s *Server) datasetsPage(c *gin.Context) {
+	s.pageFile(c, "page/datasets.html", "text/html; charset=utf-8")
+}
+
+func (s *Server) datasetsJS(c *gin.Context) {
+	s.pageFile(c, "page/datasets.js", "text/javascript; charset=utf-8")
+}
+
+func (s *Server) datasetsCSS(c *gin.Context) {
+	s.pageFile(c, "page/datasets.css", "text/css; charset=utf-8")
+}
+
+// commonJS serves the helpers the 批量筛查 and 数据版本 pages share.
+func (s *Server) commonJS(c *gin.Context) {
+	s.pageFile(c, "page/common.js", "text/javascript; charset=utf-8")
 }
 
 // vendor serves a file under page/vendor. Paths are cleaned, so "..",

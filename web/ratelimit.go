@@ -100,7 +100,7 @@ func (rl *rateLimiter) size() int {
 func rateExempt(p string) bool {
 	switch p {
 	case "/healthz", "/readyz", "/metrics", "/", "/app.js", "/app.css", "/report", "/report.js", "/report.css",
-		"/batch", "/batch.js", "/batch.css":
+		"/batch", "/batch.js", "/batch.css", "/common.js", "/datasets", "/datasets.js", "/datasets.css":
 		return true
 	}
 	return strings.HasPrefix(p, "/vendor/")

@@ -94,7 +94,7 @@ func tilesSource(tmpl string) string {
 var cspHost = regexp.MustCompile(`^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$`)
 
 // pagePaths are the routes that answer an HTML page (and get pageCSP).
-var pagePaths = map[string]bool{"/": true, "/report": true, "/batch": true}
+var pagePaths = map[string]bool{"/": true, "/report": true, "/batch": true, "/datasets": true}
 
 // securityHeaders sets the security headers on every answer, errors
 // included: no MIME sniffing, the referrer cut to the origin when leaving

@@ -1,7 +1,8 @@
 // The 批量筛查 page: upload a project list, follow the job (?job=ID in the
 // URL, so a reload resumes), then the summary, downloads, row errors, a
 // paged results table and a map of the page's sites. All text goes in
-// through textContent and DOM APIs, never innerHTML.
+// through textContent and DOM APIs, never innerHTML. el, $, fmt and api
+// come from common.js.
 "use strict";
 
 const POLL_MS = 1000;
@@ -30,18 +31,6 @@ const roleLabels = {
   crs: "坐标系", site: "项目位置",
 };
 
-function el(tag, text, cls) {
-  const e = document.createElement(tag);
-  if (text !== undefined && text !== null) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
-}
-const $ = (id) => document.getElementById(id);
-
-function fmt(n, digits) {
-  digits = digits || 0;
-  return Number(n).toLocaleString("zh-CN", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
 function pct(x) {
   if (x > 0 && x < 0.0005) return "<0.1%";
   return (x * 100).toFixed(1) + "%";
@@ -54,37 +43,6 @@ function when(iso) {
 function metaContent(name) {
   const m = document.querySelector(`meta[name="${name}"]`);
   return m ? m.getAttribute("content") || "" : "";
-}
-
-// api fetches JSON and throws an Error with the service's Chinese message
-// (err.status and err.code say what failed).
-async function api(url, opts) {
-  let r;
-  try {
-    r = await fetch(url, opts);
-  } catch (err) {
-    if (err.name === "AbortError") throw err;
-    const e = new Error("无法连接服务，请检查网络后重试。");
-    e.status = 0;
-    throw e;
-  }
-  let body;
-  try {
-    body = await r.json();
-  } catch (err) {
-    if (err.name === "AbortError") throw err;
-    const e = new Error(`服务返回了无法解析的内容（HTTP ${r.status}）。`);
-    e.status = r.status;
-    throw e;
-  }
-  if (!r.ok) {
-    const b = body && body.error;
-    const e = new Error(b ? b.message : `请求失败（HTTP ${r.status}）。`);
-    e.status = r.status;
-    e.code = b ? b.code : "";
-    throw e;
-  }
-  return body;
 }
 
 // ---- limits stated by the server ----
