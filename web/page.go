@@ -27,6 +27,38 @@ import (
 //go:embed page/index.html page/app.js page/app.css page/report.html page/report.js page/report.css page/batch.html page/batch.js page/batch.css page/common.js page/datasets.html page/datasets.js page/datasets.css page/vendor
 var page embed.FS
 
+// pageFiles are the page files served as they are, by route: the
+// printable 查询报告 (it reads the check the map page stored in the
+// browser; the server keeps nothing), the 数据版本 page (it reads
+// /api/v1/datasets and /api/v1/datasets/diff and activates nothing), and
+// the pages' scripts and styles (files, not inline, so that the pages'
+// Content-Security-Policy needs no 'unsafe-inline'). The map page ("/")
+// and the 批量筛查 page ("/batch") add <meta> tags and have their own
+// handlers.
+var pageFiles = map[string]string{
+	"/app.js":       "page/app.js",
+	"/app.css":      "page/app.css",
+	"/report":       "page/report.html",
+	"/report.js":    "page/report.js",
+	"/report.css":   "page/report.css",
+	"/batch.js":     "page/batch.js",
+	"/batch.css":    "page/batch.css",
+	"/common.js":    "page/common.js",
+	"/datasets":     "page/datasets.html",
+	"/datasets.js":  "page/datasets.js",
+	"/datasets.css": "page/datasets.css",
+}
+
+// servePageFile answers the page file of the request's route.
+func (s *Server) servePageFile(c *gin.Context) {
+	name := pageFiles[c.FullPath()]
+	ct := "text/html; charset=utf-8"
+	if t, ok := vendorTypes[path.Ext(name)]; ok {
+		ct = t
+	}
+	s.pageFile(c, name, ct)
+}
+
 // vendorTypes are the content types of the vendored files; a file with
 // any other extension is answered as text/plain.
 var vendorTypes = map[string]string{
@@ -69,30 +101,6 @@ func (s *Server) pageWithMeta(c *gin.Context, name string, meta [][2]string) {
 	c.Data(http.StatusOK, "text/html; charset=utf-8", b)
 }
 
-func (s *Server) appJS(c *gin.Context) {
-	s.pageFile(c, "page/app.js", "text/javascript; charset=utf-8")
-}
-
-// appCSS serves the map page's styles (a file, not an inline <style>, so
-// that the page's Content-Security-Policy needs no 'unsafe-inline').
-func (s *Server) appCSS(c *gin.Context) {
-	s.pageFile(c, "page/app.css", "text/css; charset=utf-8")
-}
-
-// report serves the printable 查询报告. The page reads the check that
-// the map page stored in the browser; the server keeps nothing.
-func (s *Server) report(c *gin.Context) {
-	s.pageFile(c, "page/report.html", "text/html; charset=utf-8")
-}
-
-func (s *Server) reportJS(c *gin.Context) {
-	s.pageFile(c, "page/report.js", "text/javascript; charset=utf-8")
-}
-
-func (s *Server) reportCSS(c *gin.Context) {
-	s.pageFile(c, "page/report.css", "text/css; charset=utf-8")
-}
-
 // batchPage serves the 批量筛查 page. It talks to /api/v1/batches only,
 // so it is served even when batches are disabled (it then shows the 503
 // message).
@@ -106,34 +114,6 @@ func (s *Server) batchPage(c *gin.Context) {
 			[2]string{"sanxian-batch-max-rows", strconv.Itoa(b.MaxRows)})
 	}
 	s.pageWithMeta(c, "page/batch.html", meta)
-}
-
-func (s *Server) batchJS(c *gin.Context) {
-	s.pageFile(c, "page/batch.js", "text/javascript; charset=utf-8")
-}
-
-func (s *Server) batchCSS(c *gin.Context) {
-	s.pageFile(c, "page/batch.css", "text/css; charset=utf-8")
-}
-
-// datasetsPage serves the 数据版本 page: the versions and the differences
-// between two, read from /api/v1/datasets and /api/v1/datasets/diff (it
-// activates nothing).
-func (s *Server) datasetsPage(c *gin.Context) {
-	s.pageFile(c, "page/datasets.html", "text/html; charset=utf-8")
-}
-
-func (s *Server) datasetsJS(c *gin.Context) {
-	s.pageFile(c, "page/datasets.js", "text/javascript; charset=utf-8")
-}
-
-func (s *Server) datasetsCSS(c *gin.Context) {
-	s.pageFile(c, "page/datasets.css", "text/css; charset=utf-8")
-}
-
-// commonJS serves the helpers the 批量筛查 and 数据版本 pages share.
-func (s *Server) commonJS(c *gin.Context) {
-	s.pageFile(c, "page/common.js", "text/javascript; charset=utf-8")
 }
 
 // vendor serves a file under page/vendor. Paths are cleaned, so "..",

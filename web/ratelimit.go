@@ -99,11 +99,10 @@ func (rl *rateLimiter) size() int {
 // once).
 func rateExempt(p string) bool {
 	switch p {
-	case "/healthz", "/readyz", "/metrics", "/", "/app.js", "/app.css", "/report", "/report.js", "/report.css",
-		"/batch", "/batch.js", "/batch.css", "/common.js", "/datasets", "/datasets.js", "/datasets.css":
+	case "/healthz", "/readyz", "/metrics", "/", "/batch":
 		return true
 	}
-	return strings.HasPrefix(p, "/vendor/")
+	return pageFiles[p] != "" || strings.HasPrefix(p, "/vendor/")
 }
 
 // rateLimit answers 429 rate_limited, with Retry-After in whole seconds,

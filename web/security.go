@@ -93,8 +93,11 @@ func tilesSource(tmpl string) string {
 // cspHost is a host[:port] that can stand in a CSP source expression.
 var cspHost = regexp.MustCompile(`^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$`)
 
-// pagePaths are the routes that answer an HTML page (and get pageCSP).
-var pagePaths = map[string]bool{"/": true, "/report": true, "/batch": true, "/datasets": true}
+// isPage reports whether a route answers an HTML page (and gets pageCSP):
+// the map page, the 批量筛查 page and the HTML files of pageFiles.
+func isPage(route string) bool {
+	return route == "/" || route == "/batch" || strings.HasSuffix(pageFiles[route], ".html")
+}
 
 // securityHeaders sets the security headers on every answer, errors
 // included: no MIME sniffing, the referrer cut to the origin when leaving
@@ -111,7 +114,7 @@ func (s *Server) securityHeaders(c *gin.Context) {
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
-	if c.Request.Method == http.MethodGet && pagePaths[c.Request.URL.Path] {
+	if c.Request.Method == http.MethodGet && isPage(c.Request.URL.Path) {
 		h.Set("Content-Security-Policy", s.pageCSP)
 	} else {
 		h.Set("Content-Security-Policy", apiCSP)

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"net/http"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -27,7 +29,9 @@ func TestSecurityHeaders(t *testing.T) {
 		{"GET", "/", "", 200, true},
 		{"GET", "/report", "", 200, true},
 		{"GET", "/batch", "", 200, true},
+		{"GET", "/datasets", "", 200, true},
 		{"GET", "/app.js", "", 200, false},
+		{"GET", "/datasets.js", "", 200, false},
 		{"GET", "/app.css", "", 200, false},
 		{"GET", "/vendor/leaflet/leaflet.js", "", 200, false},
 		{"GET", "/api/v1/layers", "", 200, false},
@@ -289,4 +293,20 @@ func TestDefaultRateBurst(t *testing.T) {
 	assert.Equal(t, 20, DefaultRateBurst(10))
 	assert.Equal(t, 50, DefaultRateBurst(25))
 	assert.Equal(t, 21, DefaultRateBurst(10.5))
+}
+
+// Every page file is served with the content type of its extension, and
+// the HTML ones are pages (the page policy, above).
+func TestPageFiles(t *testing.T) {
+	ts := newTestServer(t, New(staticSource{testDataset(t)}, Config{}, testLogger(t)))
+	want := map[string]string{".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+	for route, name := range pageFiles {
+		r := do(t, "GET", ts.URL+route, "")
+		require.Equal(t, 200, r.Status, route)
+		assert.Equal(t, want[path.Ext(name)], r.Header.Get("Content-Type"), route)
+		b, err := page.ReadFile(name)
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(b, r.Body), "%s: the embedded file as it is", route)
+		assert.Equal(t, path.Ext(name) == ".html", isPage(route), route)
+	}
 }

@@ -204,18 +204,10 @@ func (s *Server) routes() *gin.Engine {
 	e.NoMethod(s.noMethod)
 
 	e.GET("/", s.index)
-	e.GET("/app.js", s.appJS)
-	e.GET("/app.css", s.appCSS)
-	e.GET("/report", s.report)
-	e.GET("/report.js", s.reportJS)
-	e.GET("/report.css", s.reportCSS)
 	e.GET("/batch", s.batchPage)
-	e.GET("/batch.js", s.batchJS)
-	e.GET("/batch.css", s.batchCSS)
-	e.GET("/common.js", s.commonJS)
-	e.GET("/datasets", s.datasetsPage)
-	e.GET("/datasets.js", s.datasetsJS)
-	e.GET("/datasets.css", s.datasetsCSS)
+	for route := range pageFiles {
+		e.GET(route, s.servePageFile)
+	}
 	e.GET("/vendor/*filepath", s.vendor)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)

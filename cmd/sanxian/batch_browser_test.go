@@ -578,10 +578,14 @@ var progressLists = []int{24000, 120000}
 func TestBatchPageProgress(t *testing.T) {
 	srv := startServe(t, "--batch-workers", "1")
 	base := srv.base
-	ctx := browser(t)
+	// Two lists followed to 进行中 and a cancelled job's three downloads
+	// through one browser: 20–30 s on a quiet machine, 69 s measured on
+	// a CI machine under heavy load (the downloads alone took 51 s).
+	const allowed = 3 * time.Minute
+	ctx := browserWithin(t, allowed)
 	began := time.Now()
 	t.Cleanup(func() {
-		t.Logf("browser time used: %s of the 60 s that browser(t) allows", time.Since(began).Round(time.Millisecond))
+		t.Logf("browser time used: %s of the %s allowed", time.Since(began).Round(time.Millisecond), allowed)
 	})
 	exceptions := watchConsole(t, ctx)
 	const intermediate = `sanxianSamples.filter(s => s.status.includes("进行中") && s.value > 0 && s.value < s.max)`

@@ -48,8 +48,16 @@ func chromium(t *testing.T) string {
 }
 
 // browser starts a headless Chromium with the flags that work on these
-// machines (no network, fresh profile).
+// machines (no network, fresh profile), allowed 60 s in all: a guard
+// against a hung page, not a speed target.
 func browser(t *testing.T) context.Context {
+	t.Helper()
+	return browserWithin(t, 60*time.Second)
+}
+
+// browserWithin is browser with another allowance, for tests that do
+// much more than a page's worth of work under one browser.
+func browserWithin(t *testing.T, allowed time.Duration) context.Context {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium(t)),
@@ -61,7 +69,7 @@ func browser(t *testing.T) context.Context {
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, allowed)
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	return ctx
 }
