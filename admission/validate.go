@@ -606,7 +606,7 @@ func checkGeometry(l Layer, f Feature) *Problem {
 		return &Problem{Layer: l.ID, Feature: f.ID, Code: geo.CodeEmpty, Message: "要素没有几何"}
 	}
 	if k := kindOf(f.Geometry); k != l.Kind {
-		return &Problem{Layer: l.ID, Feature: f.ID, Code: CodeKindMismatch,
+		return &Problem{Layer: l.ID, Feature: f.ID, Code: CodeKindMismatch, Location: middle(f.Geometry),
 			Message: fmt.Sprintf("几何类型 %s 与图层类别 %s 不符", f.Geometry.GeoJSONType(), l.Kind)}
 	}
 	err := geo.ValidateSite(f.Geometry, geo.Limits{MaxVertices: maxDatasetVertice})
@@ -620,13 +620,21 @@ func checkGeometry(l Layer, f Feature) *Problem {
 			p.Location = &[2]float64{ge.Point[0], ge.Point[1]}
 		}
 	}
-	if p.Location == nil && geo.CountVertices(f.Geometry) > 0 {
-		// The middle of the feature, unless it has no position (an empty
-		// polygon's bound is the point 0, 0) or one that is not finite.
-		c := f.Geometry.Bound().Center()
-		if !math.IsNaN(c[0]) && !math.IsNaN(c[1]) && !math.IsInf(c[0], 0) && !math.IsInf(c[1], 0) {
-			p.Location = &[2]float64{c[0], c[1]}
-		}
+	if p.Location == nil {
+		p.Location = middle(f.Geometry)
 	}
 	return p
+}
+
+// middle is the centre of g's bound, nil when g has no position (an
+// empty polygon's bound is the point 0, 0) or one that is not finite.
+func middle(g orb.Geometry) *[2]float64 {
+	if geo.CountVertices(g) == 0 {
+		return nil
+	}
+	c := g.Bound().Center()
+	if math.IsNaN(c[0]) || math.IsNaN(c[1]) || math.IsInf(c[0], 0) || math.IsInf(c[1], 0) {
+		return nil
+	}
+	return &[2]float64{c[0], c[1]}
 }

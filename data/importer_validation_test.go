@@ -310,8 +310,9 @@ func importValidationCases() []struct {
 			require.NoError(t, err)
 			return []string{in}, ImportOptions{Mapping: m}
 		}, []wantProblem{
-			wantError(admission.CodeKindMismatch, units, "ZH50010130001").saying("LineString"),
-			wantError(admission.CodeKindMismatch, units, "ZH50010130002").saying("MultiLineString"),
+			// Located at the middle of each line's bound.
+			wantError(admission.CodeKindMismatch, units, "ZH50010130001").at(106.55, 29.59).saying("LineString"),
+			wantError(admission.CodeKindMismatch, units, "ZH50010130002").at(106.535, 29.545).saying("MultiLineString"),
 		}},
 
 		// Geometries of GeoJSON and KML.
