@@ -82,13 +82,7 @@ func parseImport(args []string) (importConfig, error) {
 	fs.StringVar(&c.Info.Version, "version", "", "")
 	fs.StringVar(&c.Info.Published, "published", "", "")
 	fs.StringVar(&c.Info.Source, "authority", "", "")
-	fs.Func("source", "", func(v string) error {
-		if !isPostGIS(v) {
-			return fmt.Errorf("--source 应为 PostGIS 数据库地址 postgres://…，收到 %q；数据来源（发布机关、文号）请用 --authority", v)
-		}
-		c.Sources = append(c.Sources, v)
-		return nil
-	})
+	fs.Func("source", "", func(v string) error { c.Sources = append(c.Sources, v); return nil })
 	fs.StringVar(&c.Info.Notice, "notice", "", "")
 	fs.StringVar(&c.CRS, "crs", "", "")
 	fs.StringVar(&c.AccessList, "access-list", "", "")
@@ -109,6 +103,11 @@ func parseImport(args []string) (importConfig, error) {
 			c.Inputs = append(c.Inputs, in)
 		}
 		args = fs.Args()[1:]
+	}
+	for _, v := range c.Sources {
+		if !isPostGIS(v) {
+			return c, fmt.Errorf("--source 应为 PostGIS 数据库地址 postgres://…，收到 %q；数据来源（发布机关、文号）请用 --authority", v)
+		}
 	}
 	switch {
 	case len(c.Inputs) == 0 && len(c.Sources) == 0:

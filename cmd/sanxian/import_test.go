@@ -439,4 +439,5 @@ CREATE TABLE public.plain (id integer, note text);`)
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "--source 应为 PostGIS 数据库地址 postgres://…")
 	assert.Contains(t, stderr, "请用 --authority")
+	assert.NotContains(t, stderr, "invalid value", "said in Chinese, not by the flag package")
 }
