@@ -180,7 +180,8 @@ type Import struct {
 
 // ReadImport reads the inputs — zipped shapefiles (one layer per .shp;
 // GeoJSON and KML files in the zip are read too), .shp files with their
-// .dbf/.prj/.cpg next to them, GeoJSON FeatureCollections, KML and KMZ
+// .dbf/.prj/.cpg next to them, GeoPackage files (one layer per feature
+// table, see readImportGPKG), GeoJSON FeatureCollections, KML and KMZ
 // (Placemarks, attributes from ExtendedData) — and builds the dataset
 // contents:
 //
@@ -496,6 +497,8 @@ func readImportSources(ctx context.Context, inputs []string, m *Mapping, tables 
 			var s *impSource
 			s, err = readImportSHPFile(in, keys, m)
 			srcs = []*impSource{s}
+		case ".gpkg":
+			srcs, err = readImportGPKG(in, base)
 		case ".geojson", ".json", ".kml", ".kmz":
 			var b []byte
 			if b, err = os.ReadFile(in); err != nil {
@@ -510,7 +513,7 @@ func readImportSources(ctx context.Context, inputs []string, m *Mapping, tables 
 			}
 			return nil, importErr(base, CodeImportUnsupported, "这是 shapefile 的附属文件：请给出 .shp 文件（同目录下的 .dbf、.prj、.cpg 会一并读取）或 zip 压缩包")
 		default:
-			return nil, importErr(base, CodeImportUnsupported, "不支持的文件类型“%s”：请给出 zip 压缩的 shapefile、.shp、GeoJSON（.geojson/.json）、KML 或 KMZ", ext)
+			return nil, importErr(base, CodeImportUnsupported, "不支持的文件类型“%s”：请给出 zip 压缩的 shapefile、.shp、GeoPackage（.gpkg）、GeoJSON（.geojson/.json）、KML 或 KMZ", ext)
 		}
 		if err != nil {
 			return nil, err
@@ -1855,7 +1858,7 @@ func (b *importBuilder) sourceCRS(s *impSource, fm *FileMapping) (crs.CRS, strin
 	parse := func(name, from string) (crs.CRS, string, error) {
 		c, err := crs.Parse(name)
 		if err != nil {
-			return c, "", importErr(s.name, CodeImportCRS, "%s 给出的坐标系无法使用：%v", from, err)
+			return c, "", importErr(s.name, CodeImportCRS, "%s 给出的坐标系无法使用：%s", from, strings.TrimPrefix(err.Error(), "crs: "))
 		}
 		return c, from, nil
 	}

@@ -24,7 +24,8 @@ const importUsage = `用法：sanxian import --out 目录 [参数] 输入…
 把主管部门提供的文件导入为数据集目录（dataset.json、各图层 GeoJSON 和准入条款），
 先完整校验，有错误时不写出任何文件。输入可以是：
   zip 压缩的 shapefile（一个压缩包可含多个 .shp，各为一个图层）、.shp（同目录下的
-  .dbf、.prj、.cpg 一并读取）、GeoJSON（FeatureCollection）、KML 或 KMZ，
+  .dbf、.prj、.cpg 一并读取）、GeoPackage（.gpkg，每个要素表为一个图层）、
+  GeoJSON（FeatureCollection）、KML 或 KMZ，
   以及 PostGIS 数据库中的表（--source，坐标系取自 SRID）。
 各输入属于哪个图层（区县、环境管控单元、生态保护红线、自然保护地、饮用水水源保护区、河流）
 按字段名识别（HJZHGKDYBM、ZHGKDYFL、STHJYSGKFQBM 等及其中文名），识别不了时请写映射文件。
@@ -111,7 +112,7 @@ func parseImport(args []string) (importConfig, error) {
 	}
 	switch {
 	case len(c.Inputs) == 0 && len(c.Sources) == 0:
-		return c, errors.New("请给出要导入的文件（zip、.shp、GeoJSON、KML 或 KMZ）或用 --source 给出 PostGIS 数据库")
+		return c, errors.New("请给出要导入的文件（zip、.shp、.gpkg、GeoJSON、KML 或 KMZ）或用 --source 给出 PostGIS 数据库")
 	case c.Out == "" && !c.PrintMapping:
 		return c, errors.New("请用 --out 给出输出的数据集目录")
 	case c.Format != "text" && c.Format != "json":
