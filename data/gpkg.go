@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -141,6 +142,25 @@ func readImportGPKG(path, base string) ([]*impSource, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// readZippedGPKG reads a GeoPackage taken out of a zip: it is written to
+// a temporary file (removed afterwards) for SQLite to open. Its layers
+// are named "<zip>/<path in zip>/<table>".
+func readZippedGPKG(name string, b []byte) ([]*impSource, error) {
+	f, err := os.CreateTemp("", "sanxian-import-*.gpkg")
+	if err != nil {
+		return nil, importErr(name, CodeImportRead, "无法写临时文件：%v", err)
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, importErr(name, CodeImportRead, "无法写临时文件：%v", err)
+	}
+	return readImportGPKG(f.Name(), name)
 }
 
 // gpkgCRS names the coordinate system of a GeoPackage srs_id and says

@@ -169,6 +169,18 @@ func TestImportGeoPackage(t *testing.T) {
 	assert.Equal(t, "ZH50010130001", hitAt(t, ds, 106.525, 29.55), "in U1's hole")
 	assert.Equal(t, "ZH50010120001", hitAt(t, ds, 106.58, 29.58))
 
+	// Zipped, as agencies send files.
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	zipped := filepath.Join(dir, "成果.zip")
+	require.NoError(t, os.WriteFile(zipped, zipOf(t, map[string][]byte{"数据/三线一单 成果.gpkg": raw}), 0o644))
+	imz, repz := importAndValidate(t, []string{zipped}, ImportOptions{})
+	require.Empty(t, repz.Errors)
+	require.Len(t, imz.Sources, 2)
+	assert.Equal(t, "成果.zip/数据/三线一单 成果.gpkg/环境管控单元", imz.Sources[0].Name)
+	plain, _ := importAndValidate(t, []string{path}, ImportOptions{}) // im's rings were oriented by Write
+	assert.Equal(t, plain.Contents.Layers, imz.Contents.Layers, "the same layers as from the file itself")
+
 	// A mapping entry by table name.
 	m := &Mapping{Files: []FileMapping{{File: "生态保护红线", Layer: LayerSkip}}}
 	im, err = ReadImport(context.Background(), []string{path}, ImportOptions{Info: testInfo(), Mapping: m})

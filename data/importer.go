@@ -667,6 +667,17 @@ func readImportZip(name string, m *Mapping) ([]*impSource, error) {
 				return nil, err
 			}
 			out = append(out, s)
+		case ".gpkg":
+			// SQLite reads files: the GeoPackage goes to a temporary one.
+			b, err := read(e)
+			if err != nil {
+				return nil, err
+			}
+			srcs, err := readZippedGPKG(zipBase+"/"+e.name, b)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, srcs...)
 		}
 	}
 	if len(out) == 0 {
@@ -678,7 +689,7 @@ func readImportZip(name string, m *Mapping) ([]*impSource, error) {
 		if len(names) > 0 {
 			list = clip(strings.Join(names, "、"))
 		}
-		return nil, importErr(zipBase, CodeImportNoLayers, "压缩包中没有 .shp 文件（内容：%s）：请把 shapefile 的 .shp、.shx、.dbf、.prj、.cpg 一起压缩", list)
+		return nil, importErr(zipBase, CodeImportNoLayers, "压缩包中没有 .shp 或 .gpkg 文件（内容：%s）：请把 shapefile 的 .shp、.shx、.dbf、.prj、.cpg 一起压缩", list)
 	}
 	return out, nil
 }

@@ -652,7 +652,7 @@ func TestImportErrors(t *testing.T) {
 		code   string
 		phrase string
 	}{
-		{"zip without shp", noShp, CodeImportNoLayers, "压缩包中没有 .shp 文件（内容："},
+		{"zip without shp", noShp, CodeImportNoLayers, "压缩包中没有 .shp 或 .gpkg 文件（内容："},
 		{"unknown layer", unknown, CodeImportUnknownLayer, "unknown.shp（没有可识别的字段；字段：A、B；几何：面）"},
 		{"projected without prj", noPrj, CodeImportCRS, "东坐标带号为 36，可能是 CGCS2000 / 3度带高斯-克吕格投影 第 36 带 CM 108°E（EPSG:4524），若为 CGCS2000 请用 --crs EPSG:4524"},
 		{"xian 80", xian, CodeImportCRS, "Xian_1980_3_Degree_GK_CM_108E"},
