@@ -176,6 +176,9 @@ type Import struct {
 	Problems []admission.Problem
 
 	unconverted map[string]bool // layer + "\x00" + feature id
+	// ringParts maps layer + "\x00" + feature id to the shapefile part of
+	// each ring (see impSource.ringParts), for the messages of Validate.
+	ringParts map[string][][]int
 }
 
 // ReadImport reads the inputs — zipped shapefiles (one layer per .shp;
@@ -229,7 +232,7 @@ func ReadImport(ctx context.Context, inputs []string, opts ImportOptions) (*Impo
 	if err != nil {
 		return nil, fmt.Errorf("data: import: %w", err)
 	}
-	b := &importBuilder{opts: opts, im: &Import{unconverted: map[string]bool{}}, layers: map[string]*admission.Layer{}, serial: map[string]int{},
+	b := &importBuilder{opts: opts, im: &Import{unconverted: map[string]bool{}, ringParts: map[string][][]int{}}, layers: map[string]*admission.Layer{}, serial: map[string]int{},
 		ind: ind, clauseIDs: map[string]bool{}, clauseOrd: map[string]int{}}
 	if err := b.plan(srcs); err != nil {
 		return nil, err
@@ -285,10 +288,33 @@ func (im *Import) Validate(opts admission.ValidateOptions) admission.Report {
 		if p.Code == geo.CodeEmpty && im.unconverted[p.Layer+"\x00"+p.Feature] {
 			continue // already reported as a conversion problem
 		}
-		errs = append(errs, p)
+		errs = append(errs, im.withPart(p))
 	}
 	r.Errors = errs
+	for i := range r.Warnings {
+		r.Warnings[i] = im.withPart(r.Warnings[i])
+	}
 	return r
+}
+
+var impRingPath = regexp.MustCompile(`^polygon\[(\d+)\]\.ring\[(\d+)\]`)
+
+// withPart adds to a problem located on a ring of a shapefile feature
+// which part of the record that ring is, counted from 1 as GIS software
+// shows them: the dataset numbers rings by polygon (outer ring, then its
+// holes), a shapefile by part, in the order written.
+func (im *Import) withPart(p admission.Problem) admission.Problem {
+	parts := im.ringParts[p.Layer+"\x00"+p.Feature]
+	m := impRingPath.FindStringSubmatch(p.Path)
+	if m == nil || len(parts) == 0 || (len(parts) == 1 && len(parts[0]) == 1) {
+		return p // not a ring, or a record of one part
+	}
+	k, _ := strconv.Atoi(m[1])
+	j, _ := strconv.Atoi(m[2])
+	if k < len(parts) && j < len(parts[k]) {
+		p.Message += fmt.Sprintf("（shapefile 中该记录的第 %d 部分）", parts[k][j]+1)
+	}
+	return p
 }
 
 // Write writes the contents as a dataset folder at dir (WriteDataset),
@@ -455,6 +481,10 @@ type impSource struct {
 	declFrom string // what named it
 	encoding string // how DBF text was decoded
 	warnings []ImportWarning
+	// ringParts, for a shapefile, gives per feature the part of the
+	// record each ring came from: ringParts[i][k][j] for ring j of
+	// polygon k (nil for features that are not polygons).
+	ringParts [][][]int
 }
 
 func (s *impSource) detect() Detection {
@@ -1066,10 +1096,11 @@ func readImportShapefile(name string, keys []string, side map[string][]byte, m *
 	if side[".shp"] == nil {
 		return nil, importErr(name, CodeImportRead, "缺少 .shp 文件")
 	}
-	geoms, err := impParseSHP(side[".shp"])
+	geoms, parts, err := impParseSHP(side[".shp"])
 	if err != nil {
 		return nil, importErr(name, CodeImportRead, ".shp 无法读取：%v", err)
 	}
+	s.ringParts = parts
 	if prj := side[".prj"]; len(bytes.TrimSpace(prj)) > 0 {
 		s.prj = decodeText(prj)
 	}
@@ -1116,13 +1147,15 @@ func readImportShapefile(name string, keys []string, side map[string][]byte, m *
 	if n := impCountTrue(deleted); n > 0 {
 		var rows [][]any
 		var gs []orb.Geometry
+		var ps [][][]int
 		for i, d := range deleted {
 			if !d {
 				rows = append(rows, s.rows[i])
 				gs = append(gs, s.geoms[i])
+				ps = append(ps, s.ringParts[i])
 			}
 		}
-		s.rows, s.geoms = rows, gs
+		s.rows, s.geoms, s.ringParts = rows, gs, ps
 		s.warnings = append(s.warnings, ImportWarning{Source: name, Code: WarnDeletedRecords, Message: fmt.Sprintf(".dbf 中有 %d 条记录已标记删除，未导入", n)})
 	}
 	s.setKind()
@@ -1166,14 +1199,15 @@ func importEncoding(label string) (encoding.Encoding, string, error) {
 
 // impParseSHP reads the geometries of a .shp, one per record (nil for a
 // null shape). Z and M are ignored.
-func impParseSHP(b []byte) ([]orb.Geometry, error) {
+func impParseSHP(b []byte) ([]orb.Geometry, [][][]int, error) {
 	if len(b) < 100 {
-		return nil, errors.New("文件头不足 100 字节")
+		return nil, nil, errors.New("文件头不足 100 字节")
 	}
 	if binary.BigEndian.Uint32(b[0:4]) != 9994 {
-		return nil, errors.New("不是 shapefile（文件标识不是 9994）")
+		return nil, nil, errors.New("不是 shapefile（文件标识不是 9994）")
 	}
 	var geoms []orb.Geometry
+	var parts [][][]int
 	pos := 100
 	for n := 1; pos+8 <= len(b); n++ {
 		clen := int(binary.BigEndian.Uint32(b[pos+4:pos+8])) * 2
@@ -1181,16 +1215,16 @@ func impParseSHP(b []byte) ([]orb.Geometry, error) {
 			if clen == 0 && impAllZero(b[pos:]) {
 				break // zero padding at the end
 			}
-			return nil, fmt.Errorf("第 %d 条记录不完整", n)
+			return nil, nil, fmt.Errorf("第 %d 条记录不完整", n)
 		}
-		g, err := impParseShape(b[pos+8 : pos+8+clen])
+		g, p, err := impParseShape(b[pos+8 : pos+8+clen])
 		if err != nil {
-			return nil, fmt.Errorf("第 %d 条记录：%w", n, err)
+			return nil, nil, fmt.Errorf("第 %d 条记录：%w", n, err)
 		}
-		geoms = append(geoms, g)
+		geoms, parts = append(geoms, g), append(parts, p)
 		pos += 8 + clen
 	}
-	return geoms, nil
+	return geoms, parts, nil
 }
 
 func impAllZero(b []byte) bool {
@@ -1204,44 +1238,44 @@ func impAllZero(b []byte) bool {
 
 var errImpShortRecord = errors.New("记录长度不足")
 
-func impParseShape(rec []byte) (orb.Geometry, error) {
+func impParseShape(rec []byte) (orb.Geometry, [][]int, error) {
 	le := binary.LittleEndian
 	f64 := func(i int) float64 { return math.Float64frombits(le.Uint64(rec[i:])) }
 	st := le.Uint32(rec[0:4])
 	switch st {
 	case 0:
-		return nil, nil
+		return nil, nil, nil
 	case 1, 11, 21:
 		if len(rec) < 20 {
-			return nil, errImpShortRecord
+			return nil, nil, errImpShortRecord
 		}
-		return orb.Point{f64(4), f64(12)}, nil
+		return orb.Point{f64(4), f64(12)}, nil, nil
 	case 8, 18, 28:
 		if len(rec) < 40 {
-			return nil, errImpShortRecord
+			return nil, nil, errImpShortRecord
 		}
 		n := int(le.Uint32(rec[36:40]))
 		if n > (len(rec)-40)/16 {
-			return nil, errImpShortRecord
+			return nil, nil, errImpShortRecord
 		}
 		if n == 0 {
-			return nil, nil
+			return nil, nil, nil
 		}
 		mp := make(orb.MultiPoint, n)
 		for i := range mp {
 			mp[i] = orb.Point{f64(40 + 16*i), f64(48 + 16*i)}
 		}
-		return mp, nil
+		return mp, nil, nil
 	case 3, 13, 23, 5, 15, 25:
 		if len(rec) < 44 {
-			return nil, errImpShortRecord
+			return nil, nil, errImpShortRecord
 		}
 		np, npts := int(le.Uint32(rec[36:40])), int(le.Uint32(rec[40:44]))
 		if np > (len(rec)-44)/4 || npts > (len(rec)-44-4*np)/16 {
-			return nil, errImpShortRecord
+			return nil, nil, errImpShortRecord
 		}
 		if np == 0 || npts == 0 {
-			return nil, nil
+			return nil, nil, nil
 		}
 		pts := make([]orb.Point, npts)
 		base := 44 + 4*np
@@ -1256,29 +1290,29 @@ func impParseShape(rec []byte) (orb.Geometry, error) {
 				end = int(le.Uint32(rec[48+4*i:]))
 			}
 			if start < 0 || end > npts || start > end || (i == 0 && start != 0) {
-				return nil, fmt.Errorf("第 %d 部分的起点 %d 无效", i+1, start)
+				return nil, nil, fmt.Errorf("第 %d 部分的起点 %d 无效", i+1, start)
 			}
 			parts[i] = pts[start:end:end]
 		}
 		if st%10 == 3 {
 			if np == 1 {
-				return orb.LineString(parts[0]), nil
+				return orb.LineString(parts[0]), nil, nil
 			}
 			ml := make(orb.MultiLineString, np)
 			for i, p := range parts {
 				ml[i] = p
 			}
-			return ml, nil
+			return ml, nil, nil
 		}
 		rings := make([]orb.Ring, np)
 		for i, p := range parts {
 			rings[i] = p
 		}
-		return impAssemble(rings), nil
+		return impAssembleParts(rings)
 	case 31:
-		return nil, errors.New("不支持 MultiPatch 几何")
+		return nil, nil, errors.New("不支持 MultiPatch 几何")
 	}
-	return nil, fmt.Errorf("未知的几何类型 %d", st)
+	return nil, nil, fmt.Errorf("未知的几何类型 %d", st)
 }
 
 // impRingArea is the planar signed area (counter-clockwise positive),
@@ -1304,8 +1338,16 @@ func impRingArea(r orb.Ring) float64 {
 // number of others is an outer ring. One outer ring gives a Polygon,
 // several a MultiPolygon.
 func impAssemble(rings []orb.Ring) orb.Geometry {
+	g, _, _ := impAssembleParts(rings)
+	return g
+}
+
+// impAssembleParts is impAssemble that also says which input ring each
+// ring of the result is: parts[k][j] for ring j of polygon k (the error
+// is always nil; the signature suits impParseShape).
+func impAssembleParts(rings []orb.Ring) (orb.Geometry, [][]int, error) {
 	if len(rings) == 1 {
-		return orb.Polygon{rings[0]}
+		return orb.Polygon{rings[0]}, [][]int{{0}}, nil
 	}
 	n := len(rings)
 	area := make([]float64, n)
@@ -1370,20 +1412,21 @@ func impAssemble(rings []orb.Ring) orb.Geometry {
 		holes[best] = append(holes[best], i)
 	}
 	var mp orb.MultiPolygon
+	var parts [][]int
 	for i := range rings {
 		if !shell[i] {
 			continue
 		}
-		p := orb.Polygon{rings[i]}
+		p, part := orb.Polygon{rings[i]}, []int{i}
 		for _, h := range holes[i] {
-			p = append(p, rings[h])
+			p, part = append(p, rings[h]), append(part, h)
 		}
-		mp = append(mp, p)
+		mp, parts = append(mp, p), append(parts, part)
 	}
 	if len(mp) == 1 {
-		return mp[0]
+		return mp[0], parts, nil
 	}
-	return mp
+	return mp, parts, nil
 }
 
 // impCoordDecimals is the precision of imported coordinates: 1e-9° is about
@@ -2064,6 +2107,9 @@ func (b *importBuilder) add(s *impSource) error {
 		}
 		if p.layer == admission.LayerControlUnits {
 			b.clauses(f.ID, row, p)
+		}
+		if s.ringParts != nil && s.ringParts[i] != nil && f.ID != "" {
+			b.im.ringParts[p.layer+"\x00"+f.ID] = s.ringParts[i]
 		}
 		l.Features = append(l.Features, f)
 		rep.Features++

@@ -63,7 +63,7 @@ func FuzzImportShapefile(f *testing.F) {
 
 func checkImportReaders(t *testing.T, shpData, dbfData []byte) {
 	{
-		if gs, err := impParseSHP(shpData); err == nil {
+		if gs, _, err := impParseSHP(shpData); err == nil {
 			if len(gs) > len(shpData)/12 {
 				t.Fatalf("%d geometries from %d bytes", len(gs), len(shpData))
 			}

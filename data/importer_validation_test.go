@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -25,7 +26,7 @@ type wantProblem struct {
 	loc      *orb.Point // nil: the problem must have no location
 	area     float64    // the problem's AreaM2 within 0.5 % (0: none)
 	path     string     // the problem's Path, when not empty
-	phrase   string     // a phrase of the message, when not empty
+	phrases  []string   // phrases of the message
 }
 
 func wantError(code, layer, feature string) wantProblem {
@@ -40,7 +41,10 @@ func (w wantProblem) at(lon, lat float64) wantProblem     { w.loc = &orb.Point{l
 func (w wantProblem) measuring(m2 float64) wantProblem    { w.area = m2; return w }
 func (w wantProblem) relatedTo(ids ...string) wantProblem { w.related = ids; return w }
 func (w wantProblem) onPath(path string) wantProblem      { w.path = path; return w }
-func (w wantProblem) saying(phrase string) wantProblem    { w.phrase = phrase; return w }
+func (w wantProblem) saying(phrase string) wantProblem {
+	w.phrases = append(slices.Clip(w.phrases), phrase)
+	return w
+}
 
 // matches says whether p is the problem w is about (its other fields are
 // then asserted by assertProblem).
@@ -80,8 +84,8 @@ func assertProblem(t *testing.T, w wantProblem, p admission.Problem) {
 	}
 	assert.Regexp(t, hanRe, p.Message, "messages are for people, in Chinese")
 	assert.NotRegexp(t, `^(geo|crs|admission): `, p.Message, "no Go error prefix")
-	if w.phrase != "" {
-		assert.Contains(t, p.Message, w.phrase)
+	for _, phrase := range w.phrases {
+		assert.Contains(t, p.Message, phrase)
 	}
 }
 
@@ -256,13 +260,20 @@ func importValidationCases() []struct {
 		{"self-intersection numbered as written", unitsOnly(u4([]orb.Point{{106.55, 29.54}, {106.55, 29.56}, {106.60, 29.56}, {106.60, 29.54}, {106.57, 29.565}, {106.55, 29.54}})),
 			[]wantProblem{wantError(geo.CodeSelfIntersect, units, "ZH50010130002").at(106.566, 29.56).onPath("polygon[0].ring[0]").
 				saying("第 2 条边（第 2→3 个顶点）与第 5 条边（第 5→6 个顶点）")}},
+		// A record of three parts — two outer rings, then a hole of the
+		// second one that crosses itself: in the dataset it is ring 1 of
+		// polygon 1, and the message says it is part 3 of the record.
+		{"self-intersection in a hole names the shapefile part", unitsOnly(u4(rect(106.55, 29.54, 106.57, 29.56, true), rect(106.57, 29.54, 106.60, 29.56, true),
+			[]orb.Point{{106.58, 29.545}, {106.595, 29.545}, {106.58, 29.553}, {106.585, 29.553}, {106.58, 29.545}})),
+			[]wantProblem{wantError(geo.CodeSelfIntersect, units, "ZH50010130002").at(106.58375, 29.551).onPath("polygon[1].ring[1]").
+				saying("（shapefile 中该记录的第 3 部分）")}},
 		// A valid hole of about half a square metre, digitising residue.
 		// (Positions on one line of longitude/latitude over kilometres
 		// are no such thing: the geodesic edges enclose ~100 m².)
 		{"tiny hole", unitsOnly(u4(u4ring, []orb.Point{{106.56, 29.545}, {106.56, 29.54501}, {106.56001, 29.545}, {106.56, 29.545}})),
 			[]wantProblem{wantWarning(admission.CodeTinyRing, units, "ZH50010130002").at(106.56, 29.545).onPath("polygon[0].ring[1]").
 				measuring(0.5 * 1.1069 * 0.9688). // legs of 1e-5° at 29.545°N: 1.1069 m north, 0.9688 m east
-				saying("内环（洞）面积仅 ")}},
+				saying("内环（洞）面积仅 ").saying("（shapefile 中该记录的第 2 部分）")}},
 		{"empty geometry", unitsOnly(func(fx *shpFixture) { fx.parts[2] = nil }),
 			[]wantProblem{wantError(geo.CodeEmpty, units, "ZH50010130001")}},
 		// The location is the last position as written, the message gives
