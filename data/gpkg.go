@@ -2,6 +2,7 @@ package data
 
 import (
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -212,6 +213,9 @@ func gpkgGeometry(b []byte) (orb.Geometry, error) {
 	if flags&0x10 != 0 {
 		return nil, nil
 	}
+	if err := wkbFits(b[8+n:], 0); err != nil {
+		return nil, fmt.Errorf("WKB 无效：%v", err)
+	}
 	g, err := geomwkb.Unmarshal(b[8+n:])
 	if err != nil {
 		return nil, fmt.Errorf("WKB 无效：%v", err)
@@ -224,4 +228,101 @@ func gpkgGeometry(b []byte) (orb.Geometry, error) {
 		return nil, nil // WKB's empty point
 	}
 	return og, nil
+}
+
+// wkbFits walks a WKB geometry (ISO or EWKB dimensions) and checks that
+// every count it declares fits in the bytes that follow, so that a
+// corrupt or crafted file cannot make the decoder allocate for billions
+// of points it does not hold. depth bounds nested collections.
+func wkbFits(b []byte, depth int) error {
+	_, err := wkbWalk(b, depth)
+	return err
+}
+
+// wkbWalk returns the length of the WKB geometry at the start of b.
+func wkbWalk(b []byte, depth int) (int, error) {
+	if depth > 32 {
+		return 0, errors.New("集合嵌套过深")
+	}
+	if len(b) < 5 || b[0] > 1 {
+		return 0, errors.New("几何头部不完整")
+	}
+	var order binary.ByteOrder = binary.LittleEndian
+	if b[0] == 0 {
+		order = binary.BigEndian
+	}
+	t := order.Uint32(b[1:5])
+	pos := 5
+	dims := 2
+	if t&0x80000000 != 0 { // EWKB Z
+		dims++
+	}
+	if t&0x40000000 != 0 { // EWKB M
+		dims++
+	}
+	if t&0x20000000 != 0 { // EWKB SRID
+		pos += 4
+	}
+	t &= 0x0fffffff
+	switch t / 1000 {
+	case 1, 2:
+		dims++
+	case 3:
+		dims += 2
+	}
+	point := 8 * dims
+	count := func(min int) (int, error) {
+		if len(b) < pos+4 {
+			return 0, errors.New("数量字段不完整")
+		}
+		n := int(order.Uint32(b[pos : pos+4]))
+		pos += 4
+		if min > 0 && n > (len(b)-pos)/min {
+			return 0, fmt.Errorf("声明 %d 个元素，但数据不足", n)
+		}
+		return n, nil
+	}
+	switch t % 1000 {
+	case 1: // Point
+		pos += point
+	case 2: // LineString
+		n, err := count(point)
+		if err != nil {
+			return 0, err
+		}
+		pos += n * point
+	case 3: // Polygon
+		rings, err := count(4)
+		if err != nil {
+			return 0, err
+		}
+		for range rings {
+			n, err := count(point)
+			if err != nil {
+				return 0, err
+			}
+			pos += n * point
+		}
+	case 4, 5, 6, 7: // Multi* and GeometryCollection: whole WKB geometries
+		n, err := count(5)
+		if err != nil {
+			return 0, err
+		}
+		for range n {
+			if pos > len(b) {
+				break
+			}
+			l, err := wkbWalk(b[pos:], depth+1)
+			if err != nil {
+				return 0, err
+			}
+			pos += l
+		}
+	default:
+		return 0, fmt.Errorf("不支持的几何类型 %d", t)
+	}
+	if pos > len(b) {
+		return 0, errors.New("数据不完整")
+	}
+	return pos, nil
 }

@@ -17,6 +17,8 @@ import (
 
 	"github.com/sanxian/sanxian/admission"
 	"github.com/sanxian/sanxian/crs"
+	"github.com/sanxian/sanxian/geo"
+	"github.com/sanxian/sanxian/internal/fuzzkit"
 )
 
 // gpkgSchema is the part of a GeoPackage's schema (OGC 12-128 §1.1.2–
@@ -220,4 +222,57 @@ func TestImportGeoPackageErrors(t *testing.T) {
 			assert.Contains(t, ie.Error(), tt.phrase)
 		})
 	}
+}
+
+// A WKB that declares more points than it holds is refused before the
+// decoder allocates for them (2^31 points would be 32 GB).
+func TestGPKGGeometryCountsMustFit(t *testing.T) {
+	line := binary.LittleEndian.AppendUint32([]byte{1}, 2)    // LineString
+	line = binary.LittleEndian.AppendUint32(line, 0x7fffffff) // points claimed
+	poly := binary.LittleEndian.AppendUint32([]byte{1}, 1003) // Polygon Z
+	poly = binary.LittleEndian.AppendUint32(poly, 1)
+	poly = binary.LittleEndian.AppendUint32(poly, 1<<30)
+	multi := binary.BigEndian.AppendUint32([]byte{0}, 6) // MultiPolygon, big-endian
+	multi = binary.BigEndian.AppendUint32(multi, 1<<28)
+	for name, wkb := range map[string][]byte{"line": line, "polygon Z ring": poly, "multipolygon": multi} {
+		t.Run(name, func(t *testing.T) {
+			var err error
+			fuzzkit.AllocBound(t, 1<<20, func() { _, err = gpkgGeometry(gpkgBlob(t, 4490, wkb, false)) })
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "但数据不足")
+		})
+	}
+}
+
+// FuzzGPKGGeometry reads arbitrary bytes after a GeoPackage header: an
+// error or a geometry with no more positions than the input can hold,
+// never a panic or an allocation out of proportion to the input.
+func FuzzGPKGGeometry(f *testing.F) {
+	for _, g := range []orb.Geometry{
+		orb.Point{106.5, 29.5},
+		orb.LineString{{106.5, 29.5}, {106.6, 29.6}},
+		orb.Polygon{orb.Ring(rect(106.5, 29.5, 106.6, 29.6, false))},
+		orb.MultiPolygon{{orb.Ring(rect(106.5, 29.5, 106.6, 29.6, false))}, {orb.Ring(rect(107, 29, 107.1, 29.1, false))}},
+		orb.Collection{orb.Point{1, 2}},
+	} {
+		b, err := orbwkb.Marshal(g, binary.LittleEndian)
+		require.NoError(f, err)
+		f.Add(b)
+	}
+	z, err := geomwkb.Marshal(geom.NewLineString(geom.XYZM).MustSetCoords([]geom.Coord{{1, 2, 3, 4}, {5, 6, 7, 8}}), binary.BigEndian)
+	require.NoError(f, err)
+	f.Add(z)
+	f.Fuzz(func(t *testing.T, wkb []byte) {
+		blob := append([]byte{'G', 'P', 0, 0x01, 0xc2, 0x11, 0, 0}, wkb...)
+		var (
+			g   orb.Geometry
+			err error
+		)
+		fuzzkit.AllocBound(t, 64*uint64(len(blob))+1<<20, func() { g, err = gpkgGeometry(blob) })
+		if err != nil || g == nil {
+			return
+		}
+		// Every position takes at least two doubles of the input.
+		assert.LessOrEqual(t, geo.CountVertices(g), len(wkb)/16, "positions the input does not hold")
+	})
 }
