@@ -1,9 +1,11 @@
 package data
 
 import (
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"encoding/binary"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -275,4 +277,61 @@ func FuzzGPKGGeometry(f *testing.F) {
 		// Every position takes at least two doubles of the input.
 		assert.LessOrEqual(t, geo.CountVertices(g), len(wkb)/16, "positions the input does not hold")
 	})
+}
+
+// TestImportGeoPackageWrittenByGDAL imports a GeoPackage written by
+// another implementation: GDAL 3.6.2 (Debian's gdal-bin) converted
+// testdata/import/gdal-units.geojson and gdal-redline.geojson (CGCS2000
+// lon/lat, the red line with Z) to EPSG:4545 with PROJ:
+//
+//	ogr2ogr -f GPKG -t_srs EPSG:4545 -nln 环境管控单元 -nlt MULTIPOLYGON -lco SPATIAL_INDEX=NO gdal.gpkg gdal-units.geojson
+//	ogr2ogr -f GPKG -update -t_srs EPSG:4545 -nln 生态保护红线 -dim XYZ -lco SPATIAL_INDEX=NO gdal.gpkg gdal-redline.geojson
+//	gzip -9 gdal.gpkg   # → testdata/import/gdal-3.6.2.gpkg.gz
+//
+// The import must give back the GeoJSON's positions within 1e-8° (about
+// 1 mm: PROJ's forward projection against this package's inverse).
+func TestImportGeoPackageWrittenByGDAL(t *testing.T) {
+	gz, err := os.Open(filepath.Join("testdata", "import", "gdal-3.6.2.gpkg.gz"))
+	require.NoError(t, err)
+	defer gz.Close()
+	zr, err := gzip.NewReader(gz)
+	require.NoError(t, err)
+	raw, err := io.ReadAll(zr)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "gdal.gpkg")
+	require.NoError(t, os.WriteFile(path, raw, 0o644))
+
+	im, rep := importAndValidate(t, []string{path}, ImportOptions{})
+	require.Empty(t, rep.Errors)
+	require.Len(t, im.Sources, 2)
+	for _, s := range im.Sources {
+		assert.Equal(t, "EPSG:4545", s.CRS, s.Name)
+		assert.Equal(t, "GeoPackage srs_id 4545", s.CRSFrom, s.Name)
+	}
+	for _, want := range []struct {
+		layer, file string
+	}{
+		{admission.LayerControlUnits, "gdal-units.geojson"},
+		{admission.LayerEcoRedline, "gdal-redline.geojson"},
+	} {
+		src, err := ReadImport(context.Background(), []string{filepath.Join("testdata", "import", want.file)}, ImportOptions{Info: testInfo()})
+		require.NoError(t, err)
+		for _, f := range src.Contents.Layers[0].Features {
+			got := featureByID(t, im.Contents, want.layer, f.ID)
+			assert.Equal(t, f.Name, got.Name)
+			assert.Equal(t, f.Category, got.Category)
+			wp, gp := geo.AsMultiPolygon(f.Geometry), geo.AsMultiPolygon(got.Geometry)
+			require.Len(t, gp, len(wp), f.ID)
+			for k := range wp {
+				require.Len(t, gp[k], len(wp[k]), "%s polygon %d: rings", f.ID, k)
+				for j := range wp[k] {
+					require.Len(t, gp[k][j], len(wp[k][j]), "%s polygon %d ring %d", f.ID, k, j)
+					for n := range wp[k][j] {
+						assert.InDelta(t, wp[k][j][n][0], gp[k][j][n][0], 1e-8, "%s %d/%d/%d lon", f.ID, k, j, n)
+						assert.InDelta(t, wp[k][j][n][1], gp[k][j][n][1], 1e-8, "%s %d/%d/%d lat", f.ID, k, j, n)
+					}
+				}
+			}
+		}
+	}
 }
