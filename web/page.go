@@ -17,7 +17,7 @@ import (
 // page holds the embedded map page (index.html, app.js, app.css), the printable
 // report page (report.html, report.js, report.css), the 批量筛查 page
 // (batch.html, batch.js, batch.css), the 数据版本 page (datasets.html,
-// datasets.js, datasets.css), the helpers the last two share (common.js)
+// datasets.js, datasets.css), the helpers the map, batch and versions pages share (common.js)
 // and the vendored
 // browser libraries it loads from /vendor/: Leaflet 1.9.4 and
 // @geoman-io/leaflet-geoman-free 2.20.2, copied unchanged from their npm

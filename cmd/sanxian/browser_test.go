@@ -472,6 +472,7 @@ func TestMapPageUploadSite(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, msg, "无法读取文件 bad.kml")
 	assert.Contains(t, msg, "KML")
+	assert.Regexp(t, `（[a-z_]+）$`, msg, "the map page shows the error's stable code after the message")
 	saveScreenshot(t, ctx, "upload-site.png")
 }
 

@@ -1,6 +1,7 @@
 // The map page: overlay layers fetched for the viewport, a site drawn with
 // Geoman (or typed as a point), and the check's verdict, hits and clauses.
-// All text goes in through textContent and DOM APIs, never innerHTML.
+// All text goes in through textContent and DOM APIs, never innerHTML. el,
+// fmt and api come from common.js.
 "use strict";
 
 const relations = {
@@ -11,17 +12,6 @@ const effects = { prohibit: "禁止", restrict: "限制", require: "要求", enc
 const outcomes = {
   triggered: "触发", needs_information: "待补充信息", needs_review: "需人工研判", not_applicable: "不适用",
 };
-
-function el(tag, text, cls) {
-  const e = document.createElement(tag);
-  if (text !== undefined && text !== null) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
-}
-
-function fmt(n, digits) {
-  return Number(n).toLocaleString("zh-CN", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
 
 // area gives m², 亩 and 公顷.
 function area(m2) {
@@ -35,27 +25,17 @@ function chainage(m) {
   return rest === 1000 ? `K${k + 1}+000` : `K${k}+${String(rest).padStart(3, "0")}`;
 }
 
-// api fetches JSON and throws an Error with the service's Chinese message.
-async function api(url, opts) {
-  let r;
+// apiCoded is common.js's api, with the error's stable code after the
+// service's Chinese message, as the map page shows errors.
+async function apiCoded(url, opts) {
   try {
-    r = await fetch(url, opts);
+    return await api(url, opts);
   } catch (err) {
-    if (err.name === "AbortError") throw err;
-    throw new Error("无法连接服务，请检查网络后重试。");
+    // Only the service's codes (strings): an AbortError's numeric code
+    // and read-only message stay as they are.
+    if (typeof err.code === "string" && err.code) err.message = `${err.message}（${err.code}）`;
+    throw err;
   }
-  let body;
-  try {
-    body = await r.json();
-  } catch (err) {
-    if (err.name === "AbortError") throw err;
-    throw new Error(`服务返回了无法解析的内容（HTTP ${r.status}）。`);
-  }
-  if (!r.ok) {
-    const e = body && body.error;
-    throw new Error(e ? `${e.message}（${e.code}）` : `请求失败（HTTP ${r.status}）。`);
-  }
-  return body;
 }
 
 // ---- status lines: loading indicators and errors next to the control ----
@@ -206,7 +186,7 @@ async function refreshLayer(o) {
   inflight[o.id] = ctl;
   try {
     const fc = await withLoading("正在加载图层…", () =>
-      api(`/api/v1/features/${o.id}?bbox=${bbox}&zoom=${map.getZoom()}`, { signal: ctl.signal }), "mapstatus");
+      apiCoded(`/api/v1/features/${o.id}?bbox=${bbox}&zoom=${map.getZoom()}`, { signal: ctl.signal }), "mapstatus");
     o.group.clearLayers();
     o.group.addData(fc);
     o.loaded = (o.loaded || 0) + 1;
@@ -246,7 +226,7 @@ const featureCache = new Map();
 function getFeature(layer, id) {
   const key = layer + "/" + id;
   if (!featureCache.has(key)) {
-    const p = api(`/api/v1/features/${encodeURIComponent(layer)}/${encodeURIComponent(id)}`);
+    const p = apiCoded(`/api/v1/features/${encodeURIComponent(layer)}/${encodeURIComponent(id)}`);
     p.catch(() => featureCache.delete(key));
     featureCache.set(key, p);
   }
@@ -327,7 +307,7 @@ function showParsedSite(g) {
 async function parseSite(opts, statusId, what) {
   let body;
   try {
-    body = await withLoading("正在读取" + what + "…", () => api("/api/v1/sites/parse", opts), statusId);
+    body = await withLoading("正在读取" + what + "…", () => apiCoded("/api/v1/sites/parse", opts), statusId);
   } catch (err) {
     setStatus(`无法读取${what}：${err.message}`, "error", statusId);
     return;
@@ -447,7 +427,7 @@ async function request(url, opts, what, ctx) {
   const t0 = performance.now();
   setReport(null);
   try {
-    const res = await withLoading("正在核查…", () => api(url, opts));
+    const res = await withLoading("正在核查…", () => apiCoded(url, opts));
     if (seq !== checkSeq) return; // a newer check is running
     render(res, what);
     setReport({ ...ctx, result: res, time: new Date().toISOString() });
@@ -631,7 +611,7 @@ document.getElementById("report").addEventListener("click", () => {
 async function showDataset() {
   const box = document.getElementById("dataset");
   try {
-    const d = await api("/api/v1/dataset");
+    const d = await apiCoded("/api/v1/dataset");
     box.textContent = `数据集：${d.name}（版本 ${d.version}）` +
       (d.synthetic ? "。注意：这是合成样例数据，边界为生成，非官方数据，不能用于实际审批。" : "");
   } catch (err) {
@@ -644,7 +624,7 @@ async function showDataset() {
 // first fit fires moveend, which loads the overlays.
 async function fitToData() {
   try {
-    const body = await withLoading("正在读取图层…", () => api("/api/v1/layers"), "mapstatus");
+    const body = await withLoading("正在读取图层…", () => apiCoded("/api/v1/layers"), "mapstatus");
     let b = null;
     for (const l of body.layers) {
       if (!l.bbox) continue;
@@ -699,7 +679,7 @@ document.getElementById("industry").addEventListener("input", (ev) => {
   if (q.length < 1) return;
   suggestTimer = setTimeout(async () => {
     try {
-      const body = await api("/api/v1/industries?limit=15&q=" + encodeURIComponent(q));
+      const body = await apiCoded("/api/v1/industries?limit=15&q=" + encodeURIComponent(q));
       document.getElementById("industries").replaceChildren(...body.industries.map((i) => {
         const o = document.createElement("option");
         o.value = i.code + " " + i.name;
@@ -720,7 +700,7 @@ async function loadDistricts() {
   const sel = document.getElementById("district");
   const bounds = {};
   try {
-    const fc = await api("/api/v1/features/districts?zoom=6");
+    const fc = await apiCoded("/api/v1/features/districts?zoom=6");
     const feats = fc.features.slice().sort((a, b) => String(a.id).localeCompare(String(b.id)));
     for (const f of feats) {
       bounds[f.id] = L.geoJSON(f).getBounds();

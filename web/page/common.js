@@ -1,4 +1,4 @@
-// Helpers shared by the 批量筛查 and 数据版本 pages (loaded before each
+// Helpers shared by the map, 批量筛查 and 数据版本 pages (loaded before each
 // page's own script). All text goes in through textContent, never
 // innerHTML.
 "use strict";
